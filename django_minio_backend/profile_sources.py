@@ -1,0 +1,270 @@
+"""Where profiles come from: ``MINIO_PROFILES``, the seed's flat settings, or upstream OPTIONS.
+
+This is the only module that reads ``django.conf.settings``. The result is parsed once, cached, and
+dropped when Django's ``setting_changed`` signal fires (so ``override_settings`` works).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Mapping
+from datetime import timedelta
+from types import MappingProxyType
+from typing import Any, Final
+
+import attrs
+from django.conf import settings
+from django.core.signals import setting_changed
+from django.dispatch import receiver
+
+from .errors import ConfigurationError, Problem
+from .profile import MinioProfile
+from .profile_parsing import try_parse_profile
+
+__all__ = [
+    "FLAT_SETTINGS",
+    "OPTIONS_SETTINGS",
+    "ProfileConfiguration",
+    "get_profile",
+    "get_profiles",
+    "load_configuration",
+    "profile_name_for_options",
+]
+
+# The seed's flat settings, mapped to profile fields. Together they form the profile "default".
+FLAT_SETTINGS: Final[Mapping[str, str]] = MappingProxyType(
+    {
+        "MINIO_ENDPOINT": "endpoint",
+        "MINIO_ACCESS_KEY": "access_key",
+        "MINIO_SECRET_KEY": "secret_key",
+        "MINIO_USE_HTTPS": "use_https",
+        "MINIO_EXTERNAL_ENDPOINT": "external_endpoint",
+        "MINIO_EXTERNAL_ENDPOINT_USE_HTTPS": "external_use_https",
+        "MINIO_REGION": "region",
+        "MINIO_URL_EXPIRY_HOURS": "url_expiry",
+        "MINIO_PRIVATE_BUCKETS": "private_buckets",
+        "MINIO_PUBLIC_BUCKETS": "public_buckets",
+        "MINIO_MEDIA_FILES_BUCKET": "default_bucket",
+        "MINIO_STATIC_FILES_BUCKET": "static_bucket",
+        "MINIO_POLICY_HOOKS": "policy_hooks",
+        "MINIO_BUCKET_CHECK_ON_SAVE": "bucket_check_on_save",
+        "MINIO_CONSISTENCY_CHECK_ON_START": "consistency_check_on_start",
+        "MINIO_HTTP_CLIENT": "http_client",
+    }
+)
+
+# Upper-case keys that upstream django-minio-backend 4.x reads from STORAGES[alias]["OPTIONS"].
+OPTIONS_SETTINGS: Final[Mapping[str, str]] = MappingProxyType(
+    {
+        **FLAT_SETTINGS,
+        "MINIO_DEFAULT_BUCKET": "default_bucket",
+        "MINIO_MULTIPART_THRESHOLD": "multipart_threshold",
+        "MINIO_MULTIPART_PART_SIZE": "multipart_part_size",
+    }
+)
+IGNORED_OPTIONS: Final = frozenset({"MINIO_MULTIPART_UPLOAD"})  # we always stream
+
+OPTIONS_SETTINGS_BY_FIELD: Final = {field: key for key, field in OPTIONS_SETTINGS.items()}
+
+SOURCE_PROFILES: Final = "MINIO_PROFILES"
+SOURCE_FLAT: Final = "flat MINIO_* settings"
+
+
+@attrs.frozen
+class ProfileConfiguration:
+    """Everything the settings say about profiles, parsed once.
+
+    ``problems`` is empty when the configuration is valid; ``options_aliases`` maps a STORAGES alias
+    whose OPTIONS hold upstream-style ``MINIO_*`` keys to the profile built from them.
+    """
+
+    profiles: Mapping[str, MinioProfile]
+    sources: Mapping[str, str]
+    problems: tuple[Problem, ...]
+    options_aliases: Mapping[str, str]
+
+    def raise_for_problems(self) -> None:
+        """Raise one ``ConfigurationError`` listing every problem, if there is any."""
+        if self.problems:
+            raise ConfigurationError.from_problems(self.problems)
+
+
+def _hours(value: Any) -> Any:
+    """``MINIO_URL_EXPIRY_HOURS`` counts hours, unlike the profile field which counts seconds."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return timedelta(hours=value)
+    return value
+
+
+def _from_upper_case(
+    name: str, values: Mapping[str, Any], mapping: Mapping[str, str], where: str | None
+) -> tuple[MinioProfile | None, list[Problem]]:
+    """Parse a profile written with upper-case setting names, naming those settings in problems.
+
+    ``where`` is the STORAGES OPTIONS the keys sit in, or ``None`` for top-level settings.
+    """
+
+    def label(key: str) -> str:
+        return key if where is None else f"{where}[{key!r}]"
+
+    data: dict[str, Any] = {}
+    problems: list[Problem] = []
+    for key, value in values.items():
+        if key in IGNORED_OPTIONS:
+            continue
+        if key not in mapping:
+            problems.append(
+                Problem(
+                    f"unknown setting {label(key)}", hint="remove it or fix its name", code="E002"
+                )
+            )
+            continue
+        if value is None:  # the seed documents None as "use the default"
+            continue
+        data[mapping[key]] = _hours(value) if key == "MINIO_URL_EXPIRY_HOURS" else value
+    profile, field_problems = try_parse_profile(name, data)
+    field_to_key = {field: key for key, field in mapping.items() if key in values}
+    for problem in field_problems:
+        setting = problem.setting
+        if setting is not None:
+            setting = label(
+                field_to_key.get(setting, OPTIONS_SETTINGS_BY_FIELD.get(setting, setting))
+            )
+        problems.append(attrs.evolve(problem, setting=setting))
+    if problems:
+        return None, [problem.for_profile(name) for problem in problems]
+    return profile, []
+
+
+def _is_upstream_options(options: Mapping[str, Any]) -> bool:
+    return any(isinstance(key, str) and key.startswith("MINIO_") for key in options)
+
+
+def load_configuration() -> ProfileConfiguration:
+    """Read every profile source from Django settings. Never raises for a configuration mistake."""
+    profiles: dict[str, MinioProfile] = {}
+    sources: dict[str, str] = {}
+    problems: list[Problem] = []
+    options_aliases: dict[str, str] = {}
+
+    def add(name: str, source: str, parsed: tuple[MinioProfile | None, list[Problem]]) -> None:
+        if name in sources:
+            problems.append(
+                Problem(
+                    f"is defined twice: by {sources[name]} and by {source}",
+                    profile=name,
+                    hint="define each profile in one place",
+                    code="E006",
+                )
+            )
+            return
+        sources[name] = source
+        profile, found = parsed
+        problems.extend(found)
+        if profile is not None:
+            profiles[name] = profile
+
+    flat_present = [key for key in FLAT_SETTINGS if hasattr(settings, key)]
+    declared = getattr(settings, "MINIO_PROFILES", None)
+    if declared is not None:
+        if flat_present:
+            problems.append(
+                Problem(
+                    f"MINIO_PROFILES and {', '.join(flat_present)} are both set",
+                    setting="MINIO_PROFILES",
+                    hint="use one source: move the flat MINIO_* settings into "
+                    "MINIO_PROFILES['default'], or remove MINIO_PROFILES",
+                    code="E006",
+                )
+            )
+        if not isinstance(declared, Mapping):
+            problems.append(
+                Problem(
+                    f"expected a dict of profile name -> profile, got {type(declared).__name__}",
+                    setting="MINIO_PROFILES",
+                )
+            )
+            declared = {}
+        for name, data in declared.items():
+            add(str(name), SOURCE_PROFILES, try_parse_profile(str(name), data))
+    elif flat_present:
+        values = {key: getattr(settings, key) for key in flat_present}
+        add("default", SOURCE_FLAT, _from_upper_case("default", values, FLAT_SETTINGS, None))
+
+    for alias, config in (getattr(settings, "STORAGES", None) or {}).items():
+        options = config.get("OPTIONS") or {} if isinstance(config, Mapping) else {}
+        if not (isinstance(options, Mapping) and _is_upstream_options(options)):
+            continue
+        where = f"STORAGES[{alias!r}]['OPTIONS']"
+        upper = {key: value for key, value in options.items() if key.startswith("MINIO_")}
+        add(alias, where, _from_upper_case(alias, upper, OPTIONS_SETTINGS, where))
+        options_aliases[alias] = alias
+
+    return ProfileConfiguration(
+        profiles=MappingProxyType(profiles),
+        sources=MappingProxyType(sources),
+        problems=tuple(problems),
+        options_aliases=MappingProxyType(options_aliases),
+    )
+
+
+_lock = threading.Lock()
+_cached: ProfileConfiguration | None = None
+
+
+def configuration() -> ProfileConfiguration:
+    """The cached configuration (parsed on first use, dropped when settings change)."""
+    global _cached
+    current = _cached
+    if current is None:
+        with _lock:
+            if _cached is None:
+                _cached = load_configuration()
+            current = _cached
+    return current
+
+
+def get_profiles() -> Mapping[str, MinioProfile]:
+    """Every configured profile by name; raises ``ConfigurationError`` if any profile is invalid."""
+    current = configuration()
+    current.raise_for_problems()
+    return current.profiles
+
+
+def get_profile(name: str) -> MinioProfile:
+    """The profile called ``name``; unknown names raise ``ConfigurationError``."""
+    profiles = get_profiles()
+    try:
+        return profiles[name]
+    except KeyError:
+        known = ", ".join(repr(known) for known in profiles) or "none are configured"
+        raise ConfigurationError(
+            Problem(
+                f"unknown profile {name!r}; known profiles: {known}",
+                hint="define it in MINIO_PROFILES",
+                code="E007",
+            )
+        ) from None
+
+
+def profile_name_for_options(options: Mapping[str, Any]) -> str | None:
+    """The STORAGES alias whose OPTIONS equal ``options`` (Django hides the alias)."""
+    upper = {key: value for key, value in options.items() if key.startswith("MINIO_")}
+    storages = getattr(settings, "STORAGES", None) or {}
+    for alias in configuration().options_aliases:
+        alias_options = storages.get(alias, {}).get("OPTIONS") or {}
+        if {k: v for k, v in alias_options.items() if k.startswith("MINIO_")} == upper:
+            return alias
+    return None
+
+
+def _is_profile_setting(name: str) -> bool:
+    return name.startswith("MINIO_") or name == "STORAGES"
+
+
+@receiver(setting_changed)
+def _drop_cache(*, setting: str, **_kwargs: Any) -> None:
+    global _cached
+    if _is_profile_setting(setting):
+        with _lock:
+            _cached = None

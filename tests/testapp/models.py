@@ -1,0 +1,1 @@
+"""Models used by tests that need ``FileField``s on MinIO storages."""
