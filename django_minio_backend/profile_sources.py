@@ -24,7 +24,9 @@ from .profile_parsing import try_parse_profile
 __all__ = [
     "FLAT_SETTINGS",
     "OPTIONS_SETTINGS",
+    "ConfiguredStorage",
     "ProfileConfiguration",
+    "configured_storages",
     "get_profile",
     "get_profiles",
     "load_configuration",
@@ -268,3 +270,26 @@ def _drop_cache(*, setting: str, **_kwargs: Any) -> None:
     if _is_profile_setting(setting):
         with _lock:
             _cached = None
+
+
+@attrs.frozen
+class ConfiguredStorage:
+    """One ``settings.STORAGES`` entry, as Django will build it."""
+
+    alias: str
+    backend: str
+    options: Mapping[str, Any]
+
+
+def configured_storages() -> tuple[ConfiguredStorage, ...]:
+    """Every ``settings.STORAGES`` entry (for system checks and the commands)."""
+    storages = getattr(settings, "STORAGES", None) or {}
+    return tuple(
+        ConfiguredStorage(
+            alias=str(alias),
+            backend=str(config.get("BACKEND", "")),
+            options=MappingProxyType(dict(config.get("OPTIONS") or {})),
+        )
+        for alias, config in storages.items()
+        if isinstance(config, Mapping)
+    )

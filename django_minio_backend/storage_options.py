@@ -1,0 +1,93 @@
+"""The keyword arguments (``STORAGES[alias]["OPTIONS"]``) a MinIO storage accepts, checked by name."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Mapping
+from typing import Any, Final
+
+import attrs
+
+from .errors import ConfigurationError, Problem
+
+__all__ = ["STORAGE_OPTIONS", "ObjectOptions", "object_options_from", "storage_option_problems"]
+
+# The storage's own arguments; upper-case MINIO_* keys (upstream 4.x layout) are handled separately.
+STORAGE_OPTIONS: Final = (
+    "profile",
+    "bucket_name",
+    "replace_existing",
+    "cache_control",
+    "content_disposition",
+    "metadata",
+)
+OBJECT_OPTIONS: Final = ("cache_control", "content_disposition", "metadata")
+
+
+@attrs.frozen
+class ObjectOptions:
+    """Headers applied to every object a storage writes."""
+
+    cache_control: str | None = None
+    content_disposition: str | None = None
+    metadata: Mapping[str, str] = attrs.field(factory=dict)
+
+    def headers(self) -> dict[str, str]:
+        """The HTTP headers these options add to a PUT (user metadata as ``x-amz-meta-*``)."""
+        headers = {f"x-amz-meta-{key}": value for key, value in self.metadata.items()}
+        if self.cache_control:
+            headers["Cache-Control"] = self.cache_control
+        if self.content_disposition:
+            headers["Content-Disposition"] = self.content_disposition
+        return headers
+
+
+def _option_problem(key: str, value: Any) -> str | None:
+    if key in {"profile", "bucket_name"}:
+        return None if isinstance(value, str) else f"expected a string, got {type(value).__name__}"
+    if key == "replace_existing":
+        return None if isinstance(value, bool) else f"expected True or False, got {value!r}"
+    if key in {"cache_control", "content_disposition"}:
+        if value is None or isinstance(value, str):
+            return None
+        return f"expected a string, got {type(value).__name__}"
+    if key == "metadata":
+        if isinstance(value, Mapping) and all(
+            isinstance(k, str) and isinstance(v, str) for k, v in value.items()
+        ):
+            return None
+        return "expected a dict of str -> str"
+    return None
+
+
+def storage_option_problems(options: Mapping[str, Any], where: str) -> list[Problem]:
+    """Problems with a storage's lower-case options; ``where`` names them (e.g. the alias)."""
+    problems = []
+    for key, value in options.items():
+        if isinstance(key, str) and key.startswith("MINIO_"):
+            continue  # upstream layout: a profile of its own, validated with the profiles
+        if key not in STORAGE_OPTIONS:
+            guess = difflib.get_close_matches(str(key), STORAGE_OPTIONS, n=1)
+            hint = (
+                f"did you mean {guess[0]!r}?" if guess else "valid: " + ", ".join(STORAGE_OPTIONS)
+            )
+            problems.append(
+                Problem(f"unknown option {key!r}", setting=where, hint=hint, code="E008")
+            )
+            continue
+        message = _option_problem(key, value)
+        if message:
+            problems.append(Problem(message, setting=f"{where} option {key!r}", code="E008"))
+    return problems
+
+
+def object_options_from(options: Mapping[str, Any], where: str) -> ObjectOptions:
+    """Validate ``options`` (raising ``ConfigurationError``) and return the object options."""
+    problems = storage_option_problems(options, where)
+    if problems:
+        raise ConfigurationError.from_problems(problems)
+    return ObjectOptions(
+        cache_control=options.get("cache_control"),
+        content_disposition=options.get("content_disposition"),
+        metadata=dict(options.get("metadata") or {}),
+    )
