@@ -1,4 +1,4 @@
-"""The keyword arguments (``STORAGES[alias]["OPTIONS"]``) a MinIO storage accepts, checked by name."""
+"""The keyword arguments (``STORAGES[alias]["OPTIONS"]``) a MinIO storage accepts, by name."""
 
 from __future__ import annotations
 
