@@ -30,3 +30,15 @@ lint: $(STAMP)
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis
+
+demo: $(STAMP)
+	$(PY) -m examples.demo
+
+demo-serve: $(STAMP)
+	$(PY) -m examples.demo --serve
+
+bench: $(STAMP)
+	$(PY) -m benchmarks.run
+
+bench-smoke: $(STAMP)
+	$(PY) -m benchmarks.run --smoke

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 import attrs
 from django.core.exceptions import ImproperlyConfigured
 
-__all__ = ["ConfigurationError", "PrivatePublicMixedError", "Problem"]
+__all__ = ["ConfigurationError", "PrivatePublicMixedError", "Problem", "ServerUnavailableError"]
 
 
 @attrs.frozen
@@ -76,3 +76,12 @@ class ConfigurationError(ImproperlyConfigured):
 
 class PrivatePublicMixedError(ConfigurationError):
     """A bucket is listed both as private and as public."""
+
+
+class ServerUnavailableError(ConnectionError):
+    """A MinIO server could not be reached, or did not answer within the profile's timeouts."""
+
+    def __init__(self, profile: str, endpoint: str, reason: object) -> None:
+        self.profile = profile
+        self.endpoint = endpoint
+        super().__init__(f"profile {profile!r}: MinIO at {endpoint} is unavailable: {reason}")

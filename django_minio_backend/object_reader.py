@@ -1,0 +1,254 @@
+"""Read an object as a seekable binary file, streamed from the server (memory stays bounded).
+
+``open_object`` sends one GET at once, so a missing object fails at open time and the size, ETag,
+modification time and content type are known without a HEAD. Reads stream from that response;
+after a seek the next read sends a ranged GET that must match the original ETag (``If-Match``),
+so content of a replaced object is never mixed with the old one.
+"""
+
+from __future__ import annotations
+
+import io
+from datetime import datetime
+from email.utils import parsedate_to_datetime
+from typing import TYPE_CHECKING, Final
+
+from minio import Minio
+from minio.error import S3Error
+from urllib3 import BaseHTTPResponse
+from urllib3.exceptions import ProtocolError
+
+if TYPE_CHECKING:
+    from _typeshed import WriteableBuffer
+
+__all__ = [
+    "DEFAULT_CHUNK",
+    "ObjectChangedError",
+    "ObjectReader",
+    "TruncatedObjectError",
+    "open_object",
+]
+
+DEFAULT_CHUNK: Final = 1024 * 1024
+"""The most bytes one ``readinto`` takes from the connection at once."""
+
+_MISSING_CODES: Final = frozenset({"NoSuchKey", "NoSuchBucket"})
+# On a ranged re-read, these mean that the object is not the one that was opened any more.
+_CHANGED_CODES: Final = frozenset({"PreconditionFailed", "InvalidRange"})
+
+
+class ObjectChangedError(OSError):
+    """The object was replaced while it was being read; reopen it to read the new content."""
+
+    def __init__(self, bucket: str, key: str) -> None:
+        self.bucket = bucket
+        self.key = key
+        super().__init__(
+            f"object {key!r} in bucket {bucket!r} was replaced while it was being read; "
+            "reopen it to read the new content"
+        )
+
+
+class TruncatedObjectError(OSError):
+    """The connection ended before the whole object (or range) arrived."""
+
+    def __init__(self, bucket: str, key: str, position: int, size: int) -> None:
+        self.bucket = bucket
+        self.key = key
+        super().__init__(
+            f"reading object {key!r} in bucket {bucket!r}: the connection ended at byte "
+            f"{position} of {size}; the data is incomplete, read it again"
+        )
+
+
+def _not_found(bucket: str, key: str, exc: S3Error) -> FileNotFoundError:
+    if exc.code == "NoSuchBucket":
+        return FileNotFoundError(f"object {key!r} not found: bucket {bucket!r} does not exist")
+    return FileNotFoundError(f"object {key!r} not found in bucket {bucket!r}")
+
+
+def _release(response: BaseHTTPResponse, *, finished: bool) -> None:
+    # A fully read response leaves a reusable connection; an unfinished one must be closed.
+    if not finished:
+        response.close()
+    response.release_conn()
+
+
+class ObjectReader(io.RawIOBase):
+    """A read-only, seekable view of one object; wrap it in ``io.BufferedReader`` for small reads.
+
+    ``size``, ``etag``, ``last_modified`` and ``content_type`` describe the object as opened.
+    Closing releases the connection.
+    """
+
+    # Set before anything can fail in __init__, so that close() (also run by __del__) works.
+    _response: BaseHTTPResponse | None = None
+
+    def __init__(
+        self,
+        client: Minio,
+        bucket: str,
+        key: str,
+        response: BaseHTTPResponse,
+        *,
+        chunk: int = DEFAULT_CHUNK,
+    ) -> None:
+        super().__init__()
+        if chunk < 1:
+            raise ValueError(f"chunk must be at least 1 byte, got {chunk}")
+        self.bucket = bucket
+        self.key = key
+        self._client = client
+        self._chunk = chunk
+        self._position = 0
+        headers = response.headers
+        length = headers.get("Content-Length")
+        if length is None or not length.isdigit():
+            _release(response, finished=False)
+            super().close()
+            raise OSError(
+                f"object {key!r} in bucket {bucket!r}: the server sent no valid Content-Length"
+            )
+        self.size: int = int(length)
+        self._etag_header: str = headers.get("ETag", "")
+        self.etag: str = self._etag_header.strip('"')
+        self.content_type: str = headers.get("Content-Type", "application/octet-stream")
+        modified = headers.get("Last-Modified")
+        self.last_modified: datetime | None = parsedate_to_datetime(modified) if modified else None
+        self._response = response
+        if self.size == 0:
+            self._finish()
+
+    @property
+    def name(self) -> str:
+        """The object's key."""
+        return self.key
+
+    @property
+    def mode(self) -> str:
+        return "rb"
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def tell(self) -> int:
+        self._check_open()
+        return self._position
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET, /) -> int:
+        """Move to a new position; the next read there starts a new (ranged) request."""
+        self._check_open()
+        if whence == io.SEEK_SET:
+            position = offset
+        elif whence == io.SEEK_CUR:
+            position = self._position + offset
+        elif whence == io.SEEK_END:
+            position = self.size + offset
+        else:
+            raise ValueError(f"invalid whence ({whence}, should be 0, 1 or 2)")
+        if position < 0:
+            raise ValueError(f"negative seek position {position}")
+        if position != self._position:
+            self._drop_response()
+            self._position = position
+        return position
+
+    def readinto(self, buffer: WriteableBuffer, /) -> int:
+        """Read up to ``len(buffer)`` bytes (at most ``chunk``) into ``buffer``; 0 at the end."""
+        self._check_open()
+        view = memoryview(buffer).cast("B")
+        wanted = min(len(view), self._chunk, self.size - self._position)
+        if wanted <= 0:
+            return 0
+        data = self._read(wanted)
+        view[: len(data)] = data
+        return len(data)
+
+    def readall(self) -> bytes:
+        """The rest of the object (all of it in memory: prefer reading in pieces)."""
+        pieces = []
+        while piece := self.read(self._chunk):
+            pieces.append(piece)
+        return b"".join(pieces)
+
+    def close(self) -> None:
+        """Release the connection; further reads raise ``ValueError``."""
+        if not self.closed:
+            self._drop_response()
+        super().close()
+
+    def __repr__(self) -> str:
+        return f"<ObjectReader bucket={self.bucket!r} key={self.key!r} size={self.size}>"
+
+    # ----------------------------------------------------------------------------- internals
+
+    def _check_open(self) -> None:
+        if self.closed:
+            raise ValueError(f"I/O operation on closed object reader for {self.key!r}")
+
+    def _read(self, wanted: int) -> bytes:
+        response = self._response
+        if response is None:
+            response = self._response = self._open_range()
+        try:
+            # Raw bytes as stored: a Content-Encoding (gzip...) is the object's, not transport.
+            data = response.read(wanted, decode_content=False)
+        except ProtocolError as exc:
+            self._drop_response()
+            raise TruncatedObjectError(self.bucket, self.key, self._position, self.size) from exc
+        if not data:
+            # urllib3 notices a short body by itself unless enforce_content_length is off.
+            self._drop_response()
+            raise TruncatedObjectError(self.bucket, self.key, self._position, self.size)
+        self._position += len(data)
+        if self._position >= self.size:
+            self._finish()
+        return data
+
+    def _open_range(self) -> BaseHTTPResponse:
+        headers: dict[str, str | list[str] | tuple[str]] = {"Range": f"bytes={self._position}-"}
+        if self._etag_header:
+            headers["If-Match"] = self._etag_header
+        try:
+            response = self._client.get_object(self.bucket, self.key, request_headers=headers)
+        except S3Error as exc:
+            if exc.code in _CHANGED_CODES:
+                raise ObjectChangedError(self.bucket, self.key) from exc
+            if exc.code in _MISSING_CODES:
+                raise _not_found(self.bucket, self.key, exc) from exc
+            raise
+        expected = f"bytes {self._position}-{self.size - 1}/{self.size}"
+        if response.status != 206 or response.headers.get("Content-Range") != expected:
+            _release(response, finished=False)
+            raise ObjectChangedError(self.bucket, self.key)
+        return response
+
+    def _finish(self) -> None:
+        response, self._response = self._response, None
+        if response is not None:
+            _release(response, finished=True)
+
+    def _drop_response(self) -> None:
+        response, self._response = self._response, None
+        if response is not None:
+            _release(response, finished=False)
+
+
+def open_object(
+    client: Minio, bucket: str, key: str, *, chunk: int = DEFAULT_CHUNK
+) -> ObjectReader:
+    """Open ``bucket/key`` for reading with one GET.
+
+    A missing object or bucket raises ``FileNotFoundError``; any other failure (credentials,
+    network, server) propagates as raised by the SDK or urllib3.
+    """
+    try:
+        response = client.get_object(bucket, key)
+    except S3Error as exc:
+        if exc.code in _MISSING_CODES:
+            raise _not_found(bucket, key, exc) from exc
+        raise
+    return ObjectReader(client, bucket, key, response, chunk=chunk)

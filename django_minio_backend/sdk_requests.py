@@ -1,0 +1,209 @@
+"""Single S3 write requests with our own headers, sent through the minio SDK.
+
+minio 7.2 has no header argument on ``put_object`` and none on its multipart completion, so a
+conditional write (``If-None-Match: *``) cannot go through the public API. This is the ONE module
+that uses the SDK's internals, and only one private method of it: ``Minio._execute`` (sign, send,
+turn an S3 error answer into ``S3Error``). ``tests/test_sdk_requests.py`` pins its signature, so
+an SDK release that changes it fails the tests instead of failing in production.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+from collections.abc import Mapping, Sequence
+from typing import Final
+from xml.etree import ElementTree
+
+from minio import Minio
+from minio.error import MinioException, S3Error
+from urllib3 import BaseHTTPResponse
+
+__all__ = [
+    "ObjectExistsError",
+    "abort_multipart_upload",
+    "complete_multipart_upload",
+    "create_multipart_upload",
+    "put_object",
+    "upload_part",
+]
+
+DEFAULT_CONTENT_TYPE: Final = "application/octet-stream"
+PRECONDITION_FAILED: Final = "PreconditionFailed"
+_S3_NS: Final = "{http://s3.amazonaws.com/doc/2006-03-01/}"
+
+
+class ObjectExistsError(FileExistsError):
+    """A conditional write (``If-None-Match: *``) found the object already there; nothing changed.
+
+    A ``FileExistsError``, like the ``O_EXCL`` clash Django's file system storage handles.
+    """
+
+    def __init__(self, bucket: str, key: str) -> None:
+        self.bucket = bucket
+        self.key = key
+        super().__init__(
+            f"object {key!r} already exists in bucket {bucket!r}; the conditional write "
+            "(If-None-Match: *) left it unchanged; write under another name or overwrite it"
+        )
+
+
+def _headers(headers: Mapping[str, str], *, if_none_match: bool = False) -> dict[str, str]:
+    # A fresh dict every call: the SDK adds signing headers to the dict it is given.
+    fresh = dict(headers)
+    if if_none_match:
+        fresh["If-None-Match"] = "*"
+    return fresh
+
+
+def _with_content_type(headers: Mapping[str, str]) -> dict[str, str]:
+    fresh = _headers(headers)
+    if not any(name.lower() == "content-type" for name in fresh):
+        fresh["Content-Type"] = DEFAULT_CONTENT_TYPE
+    return fresh
+
+
+def _execute(
+    client: Minio,
+    method: str,
+    bucket: str,
+    key: str,
+    *,
+    body: bytes | None = None,
+    headers: dict[str, str] | None = None,
+    query: dict[str, str] | None = None,
+) -> BaseHTTPResponse:
+    """Send one signed request; an S3 ``PreconditionFailed`` becomes ``ObjectExistsError``."""
+    try:
+        return client._execute(
+            method,
+            bucket,
+            key,
+            body=body,
+            headers=dict(headers) if headers is not None else None,
+            query_params=dict(query) if query is not None else None,
+        )
+    except S3Error as exc:
+        if exc.code == PRECONDITION_FAILED:
+            raise ObjectExistsError(bucket, key) from exc
+        raise
+
+
+def _etag(response: BaseHTTPResponse) -> str:
+    return str(response.headers.get("ETag", "")).strip('"')
+
+
+def _parse_xml(body: bytes) -> ElementTree.Element:
+    # The answer of the configured server, parsed the way the SDK parses every answer.
+    return ElementTree.fromstring(body)  # noqa: S314
+
+
+def _xml_text(element: ElementTree.Element, tag: str) -> str | None:
+    found = element.find(_S3_NS + tag)
+    if found is None:
+        found = element.find(tag)
+    return None if found is None else (found.text or "")
+
+
+def put_object(
+    client: Minio,
+    bucket: str,
+    key: str,
+    data: bytes,
+    headers: Mapping[str, str],
+    *,
+    if_none_match: bool,
+) -> str:
+    """PUT ``data`` as ``bucket/key`` in one request; return the new ETag.
+
+    With ``if_none_match`` the write happens only if the key is free, else ``ObjectExistsError``.
+    ``Content-Type`` defaults to ``application/octet-stream``.
+    """
+    fresh = _with_content_type(headers)
+    if if_none_match:
+        fresh["If-None-Match"] = "*"
+    return _etag(_execute(client, "PUT", bucket, key, body=data, headers=fresh))
+
+
+def create_multipart_upload(
+    client: Minio, bucket: str, key: str, headers: Mapping[str, str]
+) -> str:
+    """Start a multipart upload whose object gets ``headers``; return its upload id."""
+    response = _execute(
+        client, "POST", bucket, key, headers=_with_content_type(headers), query={"uploads": ""}
+    )
+    upload_id = _xml_text(_parse_xml(response.data), "UploadId")
+    if not upload_id:
+        raise MinioException(
+            f"CreateMultipartUpload for {key!r} in bucket {bucket!r}: the server's answer "
+            "holds no UploadId"
+        )
+    return upload_id
+
+
+def upload_part(
+    client: Minio, bucket: str, key: str, upload_id: str, part_number: int, data: bytes
+) -> str:
+    """Upload part ``part_number`` (1 to 10,000) of a multipart upload; return its ETag."""
+    response = _execute(
+        client,
+        "PUT",
+        bucket,
+        key,
+        body=data,
+        headers={},
+        query={"partNumber": str(part_number), "uploadId": upload_id},
+    )
+    return _etag(response)
+
+
+def _complete_body(parts: Sequence[tuple[int, str]]) -> bytes:
+    root = ElementTree.Element("CompleteMultipartUpload")
+    for number, etag in parts:
+        part = ElementTree.SubElement(root, "Part")
+        ElementTree.SubElement(part, "PartNumber").text = str(number)
+        ElementTree.SubElement(part, "ETag").text = f'"{etag}"'
+    return ElementTree.tostring(root)
+
+
+def complete_multipart_upload(
+    client: Minio,
+    bucket: str,
+    key: str,
+    upload_id: str,
+    parts: Sequence[tuple[int, str]],
+    *,
+    if_none_match: bool,
+) -> str:
+    """Assemble the uploaded ``(part number, ETag)`` parts into the object; return its ETag.
+
+    With ``if_none_match`` the object is created only if the key is free, else
+    ``ObjectExistsError`` (the upload stays open: abort it).
+    """
+    body = _complete_body(parts)
+    headers = _headers(
+        {
+            "Content-Type": "application/xml",
+            "Content-MD5": base64.b64encode(
+                hashlib.md5(body, usedforsecurity=False).digest()
+            ).decode("ascii"),
+        },
+        if_none_match=if_none_match,
+    )
+    response = _execute(
+        client, "POST", bucket, key, body=body, headers=headers, query={"uploadId": upload_id}
+    )
+    # S3 may answer 200 and still report a failure in the body.
+    root = _parse_xml(response.data)
+    if root.tag in {"Error", _S3_NS + "Error"}:
+        error = S3Error.fromxml(response)
+        if error.code == PRECONDITION_FAILED:
+            raise ObjectExistsError(bucket, key) from error
+        raise error
+    etag = _xml_text(root, "ETag")
+    return (etag or _etag(response)).strip('"')
+
+
+def abort_multipart_upload(client: Minio, bucket: str, key: str, upload_id: str) -> None:
+    """Abort a multipart upload, dropping the parts uploaded so far."""
+    _execute(client, "DELETE", bucket, key, query={"uploadId": upload_id})

@@ -1,0 +1,395 @@
+"""``MinioBackend`` and ``MinioBackendStatic``: Django storages on the cluster of a named profile.
+
+A storage holds only names (profile, bucket, options); the profile and its shared clients are
+looked up on first use, so constructing one makes no network call and never fails because of a
+broken profile. Every request goes through the profile's timeouts; a missing object is
+``FileNotFoundError`` and anything else (auth, network, server) is raised as such.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import mimetypes
+import posixpath
+from collections.abc import Iterator, Mapping
+from datetime import datetime
+from typing import IO, Any, ClassVar, Final
+from urllib.parse import quote
+
+import attrs
+import urllib3
+from django.core.exceptions import SuspiciousFileOperation
+from django.core.files import File
+from django.core.files.storage import Storage
+from django.core.files.utils import validate_file_name
+from django.utils import timezone
+from django.utils.deconstruct import deconstructible
+from minio.error import S3Error
+
+from .clients import ProfileClients, profile_clients
+from .errors import ConfigurationError, Problem, ServerUnavailableError
+from .health import MinioServerStatus, check_server
+from .object_names import object_key, prefix_key
+from .object_reader import ObjectReader, open_object
+from .profile_sources import ProfileConfiguration, configuration, profile_name_for_options
+from .storage_options import ObjectOptions, object_options_from
+from .transfers import ObjectExistsError, upload
+
+__all__ = ["MinioBackend", "MinioBackendStatic", "MinioObjectFile"]
+
+# S3 error codes that mean "this object is not there".
+MISSING_CODES: Final = frozenset({"NoSuchKey", "NoSuchObject", "ResourceNotFound", "NoSuchBucket"})
+READ_BUFFER: Final = 64 * 1024
+MAX_RENAMES: Final = 100
+# Types that mimetypes may not know on a slim system, but browsers need for static files.
+_EXTRA_TYPES: Final = {
+    ".woff2": "font/woff2",
+    ".woff": "font/woff",
+    ".map": "application/json",
+    ".svg": "image/svg+xml",
+    ".js": "text/javascript",
+    ".mjs": "text/javascript",
+    ".css": "text/css",
+    ".webp": "image/webp",
+    ".avif": "image/avif",
+    ".wasm": "application/wasm",
+}
+
+
+def content_type_for(name: str, content: object) -> str:
+    """The upload's own content type, else a guess from the name, else octet-stream."""
+    declared = getattr(content, "content_type", None)
+    if isinstance(declared, str) and declared:
+        return declared
+    extension = posixpath.splitext(name)[1].lower()
+    return (
+        _EXTRA_TYPES.get(extension) or mimetypes.guess_type(name)[0] or "application/octet-stream"
+    )
+
+
+class MinioObjectFile(File):  # type: ignore[type-arg]
+    """A Django ``File`` that streams an object in chunks; memory stays bounded."""
+
+    def __init__(self, reader: ObjectReader, name: str, mode: str) -> None:
+        stream: IO[Any] = io.BufferedReader(reader, READ_BUFFER)
+        if "b" not in mode:
+            stream = io.TextIOWrapper(stream, encoding="utf-8")
+        super().__init__(stream, name)
+        self.mode = mode
+        self.reader = reader
+        self._size = reader.size
+
+
+@attrs.frozen
+class _Target:
+    """What a storage resolves to under one configuration: clients, bucket, URL prefix."""
+
+    configuration: ProfileConfiguration
+    clients: ProfileClients
+    profile_name: str
+    bucket: str
+    public: bool
+    public_prefix: str
+
+
+@deconstructible(path="django_minio_backend.models.MinioBackend")
+class MinioBackend(Storage):
+    """A storage on one bucket of the MinIO cluster of a named profile.
+
+    ``bucket_name`` defaults to the profile's ``default_bucket``. Keyword options
+    (``cache_control``, ``content_disposition``, ``metadata``) apply to every object written.
+    Same-name saves get Django's alternative names, decided by a conditional write on the server
+    so racing saves never overwrite each other; ``replace_existing=True`` overwrites instead.
+    """
+
+    uses_static_bucket: ClassVar[bool] = False
+    replaces_by_default: ClassVar[bool] = False
+
+    def __init__(
+        self,
+        bucket_name: str = "",
+        profile: str = "default",
+        *,
+        replace_existing: bool | None = None,
+        **options: Any,
+    ) -> None:
+        upstream = {key: value for key, value in options.items() if key.startswith("MINIO_")}
+        own = {key: value for key, value in options.items() if key not in upstream}
+        if replace_existing is not None:
+            own["replace_existing"] = replace_existing
+        self.object_options: ObjectOptions = object_options_from(
+            {"profile": profile, "bucket_name": bucket_name, **own}, type(self).__name__
+        )
+        self.replace_existing = (
+            self.replaces_by_default if replace_existing is None else replace_existing
+        )
+        self._profile_arg = profile
+        self._upstream_options: Mapping[str, Any] | None = upstream or None
+        self._bucket_arg = bucket_name
+        self._target: _Target | None = None
+
+    # --- resolution (lazy: no settings or network at construction) --------------------------------
+
+    @property
+    def profile_name(self) -> str:
+        """The name of the profile this storage uses."""
+        if self._upstream_options is None:
+            return self._profile_arg
+        alias = profile_name_for_options(self._upstream_options)
+        if alias is None:
+            raise ConfigurationError(
+                Problem(
+                    "MINIO_* options given to a storage match no STORAGES entry",
+                    setting=type(self).__name__,
+                    hint="configure it in settings.STORAGES, or use OPTIONS={'profile': NAME}",
+                    code="E007",
+                )
+            )
+        return alias
+
+    @property
+    def bucket_name(self) -> str:
+        """The bucket this storage writes to."""
+        return self._resolve().bucket
+
+    def _resolve(self) -> _Target:
+        current = configuration()
+        target = self._target
+        if target is not None and target.configuration is current:
+            return target
+        name = self.profile_name
+        clients = profile_clients(name)
+        profile = clients.profile
+        default = profile.static_bucket if self.uses_static_bucket else profile.default_bucket
+        bucket = self._bucket_arg or default
+        public = profile.is_public(bucket)
+        prefix = f"{profile.external_base_url}/{quote(bucket)}/"
+        target = _Target(current, clients, name, bucket, public, prefix)
+        self._target = target
+        return target
+
+    @contextlib.contextmanager
+    def _requests(self, target: _Target, key: str | None = None) -> Iterator[None]:
+        """Turn SDK errors into the errors Django code expects, naming profile and object."""
+        try:
+            yield
+        except S3Error as exc:
+            if key is not None and exc.code in MISSING_CODES:
+                raise FileNotFoundError(
+                    f"{target.bucket}/{key} does not exist (profile {target.profile_name!r})"
+                ) from None
+            raise
+        except urllib3.exceptions.HTTPError as exc:
+            reason = exc.reason if isinstance(exc, urllib3.exceptions.MaxRetryError) else exc
+            raise ServerUnavailableError(
+                target.profile_name, target.clients.profile.endpoint, reason
+            ) from exc
+
+    # --- writing --------------------------------------------------------------------------------
+
+    def save(self, name: str | None, content: Any, max_length: int | None = None) -> str:
+        """Store ``content`` under ``name`` or, when taken, under an alternative name."""
+        if name is None:
+            name = content.name
+        if not hasattr(content, "chunks"):
+            content = File(content, name)
+        assert name is not None
+        validate_file_name(name, allow_relative_path=True)
+        name = self._checked_name(name, max_length)
+        return self._save_available(name, content, max_length)
+
+    def _checked_name(self, name: str, max_length: int | None) -> str:
+        """``name`` checked as a key, truncated like Django does beyond ``max_length``."""
+        object_key(name)
+        if max_length is not None and len(name) > max_length:
+            name = self._truncated(name, max_length)
+        return name
+
+    def _truncated(self, name: str, max_length: int) -> str:
+        dir_name, file_name = posixpath.split(name)
+        file_root, file_ext = posixpath.splitext(file_name)
+        excess = len(name) - max_length
+        file_root = file_root[:-excess] if excess < len(file_root) else ""
+        if not file_root:
+            raise SuspiciousFileOperation(
+                f'Storage can not find an available filename for "{name}". Please make sure '
+                "that the corresponding file field allows sufficient max_length."
+            )
+        return posixpath.join(dir_name, f"{file_root}{file_ext}")
+
+    def _save(self, name: str, content: Any) -> str:
+        return self._save_available(name, content, None)
+
+    def _save_available(self, name: str, content: Any, max_length: int | None) -> str:
+        target = self._resolve()
+        if target.clients.profile.bucket_check_on_save:
+            from .buckets import ensure_bucket
+
+            ensure_bucket(target.profile_name, target.bucket)
+        headers = self.object_headers(name, content)
+        size = _known_size(content)
+        for attempt in range(MAX_RENAMES):
+            key = object_key(name)
+            _rewind(content, name, attempt)
+            try:
+                with self._requests(target):
+                    upload(
+                        target.clients.internal,
+                        target.bucket,
+                        key,
+                        content,
+                        size,
+                        headers=headers,
+                        if_none_match=not self.replace_existing,
+                        multipart_threshold=target.clients.profile.multipart_threshold,
+                        part_size=target.clients.profile.multipart_part_size,
+                    )
+                return name
+            except ObjectExistsError:
+                name = self._alternative(name, max_length)
+        raise SuspiciousFileOperation(f"no free name found for {name!r} after {MAX_RENAMES} tries")
+
+    def object_headers(self, name: str, content: Any) -> dict[str, str]:
+        """The headers of the PUT that stores ``content`` as ``name`` (content type, options)."""
+        headers = {"Content-Type": content_type_for(name, content)}
+        headers.update(self.object_options.headers())
+        return headers
+
+    def _alternative(self, name: str, max_length: int | None) -> str:
+        dir_name, file_name = posixpath.split(name)
+        file_root, file_ext = posixpath.splitext(file_name)
+        candidate = posixpath.join(dir_name, self.get_alternative_name(file_root, file_ext))
+        if max_length is not None and len(candidate) > max_length:
+            candidate = self._truncated(candidate, max_length)
+        return candidate
+
+    def get_available_name(self, name: str, max_length: int | None = None) -> str:
+        """A free name; with ``replace_existing`` the name itself (it will be overwritten)."""
+        object_key(name)
+        if self.replace_existing:
+            return self._checked_name(name, max_length)
+        return super().get_available_name(name, max_length)
+
+    def delete(self, name: str) -> None:
+        """Remove the object; a missing object is not an error."""
+        key = object_key(name)
+        target = self._resolve()
+        with self._requests(target):
+            target.clients.internal.remove_object(target.bucket, key)
+
+    # --- reading ---------------------------------------------------------------------------------
+
+    def _open(self, name: str, mode: str = "rb") -> MinioObjectFile:
+        if any(flag in mode for flag in "wax+"):
+            raise ValueError(
+                f"{type(self).__name__} opens objects for reading only (mode {mode!r}); "
+                "write with save()"
+            )
+        key = object_key(name)
+        target = self._resolve()
+        with self._requests(target, key):
+            reader = open_object(target.clients.internal, target.bucket, key)
+        return MinioObjectFile(reader, name, mode)
+
+    def _stat(self, name: str) -> Any:
+        key = object_key(name)
+        target = self._resolve()
+        with self._requests(target, key):
+            return target.clients.internal.stat_object(target.bucket, key)
+
+    def exists(self, name: str) -> bool:
+        """True when an object is stored under ``name`` (one HEAD request)."""
+        try:
+            self._stat(name)
+        except FileNotFoundError:
+            return False
+        return True
+
+    def size(self, name: str) -> int:
+        """The object's size in bytes."""
+        return int(self._stat(name).size)
+
+    def get_modified_time(self, name: str) -> datetime:
+        """When the object was last written: aware with ``USE_TZ``, else naive local time."""
+        modified: datetime = self._stat(name).last_modified
+        now = timezone.now()
+        if timezone.is_aware(now):
+            return modified
+        return timezone.make_naive(modified)
+
+    def listdir(self, path: str) -> tuple[list[str], list[str]]:
+        """Directories and files directly under ``path``, like a filesystem (one level)."""
+        prefix = prefix_key(path)
+        target = self._resolve()
+        directories: list[str] = []
+        files: list[str] = []
+        with self._requests(target):
+            for item in target.clients.internal.list_objects(target.bucket, prefix=prefix):
+                relative = item.object_name[len(prefix) :]
+                if item.is_dir:
+                    directories.append(relative.rstrip("/"))
+                elif relative:
+                    files.append(relative)
+        return directories, files
+
+    def url(self, name: str | None) -> str:
+        """A browser URL on the external endpoint: plain when public, presigned when private.
+
+        Makes no network call.
+        """
+        key = object_key(name or "")
+        target = self._resolve()
+        if target.public:
+            return target.public_prefix + quote(key)
+        return target.clients.external.presigned_get_object(
+            target.bucket, key, expires=target.clients.profile.url_expiry
+        )
+
+    def path(self, name: str) -> str:
+        raise NotImplementedError("objects in MinIO have no local filesystem path; use open()")
+
+    # --- health ----------------------------------------------------------------------------------
+
+    def is_minio_available(self) -> MinioServerStatus:
+        """Whether the profile's server answers and accepts its credentials."""
+        return check_server(self.profile_name)
+
+
+@deconstructible(path="django_minio_backend.models.MinioBackendStatic")
+class MinioBackendStatic(MinioBackend):
+    """Storage for static files: the profile's ``static_bucket``, overwriting as collectstatic
+    expects."""
+
+    uses_static_bucket: ClassVar[bool] = True
+    replaces_by_default: ClassVar[bool] = True
+
+    def __init__(
+        self,
+        profile: str = "default",
+        *,
+        bucket_name: str = "",
+        replace_existing: bool | None = None,
+        **options: Any,
+    ) -> None:
+        super().__init__(bucket_name, profile, replace_existing=replace_existing, **options)
+
+
+def _known_size(content: Any) -> int | None:
+    try:
+        size = content.size
+    except (AttributeError, OSError, TypeError, ValueError):
+        return None
+    return int(size) if isinstance(size, int) else None
+
+
+def _rewind(content: Any, name: str, attempt: int) -> None:
+    """Back to the start of ``content``; a retry under a new name needs it to be seekable."""
+    try:
+        content.seek(0)
+    except (AttributeError, OSError, ValueError):
+        if attempt:
+            raise OSError(
+                f"cannot retry the upload of {name!r} under another name: the content is not "
+                "seekable"
+            ) from None

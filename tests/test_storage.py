@@ -1,0 +1,469 @@
+"""MinioBackend against a real S3 server: the whole Storage API, URLs, names, profiles."""
+
+from __future__ import annotations
+
+import io
+import json
+import threading
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+import urllib3
+from django.core.exceptions import SuspiciousFileOperation
+from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import override_settings
+
+from django_minio_backend import ConfigurationError, MinioBackend, MinioBackendStatic
+from django_minio_backend.errors import ServerUnavailableError
+from tests.helpers import server_profile
+from tests.s3server import S3Server
+
+http = urllib3.PoolManager(retries=False)
+
+
+class CountingPool(urllib3.PoolManager):
+    """A connection pool that counts the HTTP requests sent through it."""
+
+    def __init__(self) -> None:
+        super().__init__(timeout=urllib3.Timeout(connect=5, read=30), retries=False)
+        self.requests: list[str] = []
+
+    def urlopen(self, method: str, url: str, redirect: bool = True, **kw: Any) -> Any:  # type: ignore[override]
+        self.requests.append(method)
+        return super().urlopen(method, url, redirect=redirect, **kw)
+
+
+def public_read_policy(bucket: str) -> str:
+    return json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Effect": "Allow",
+                    "Principal": {"AWS": ["*"]},
+                    "Action": ["s3:GetObject"],
+                    "Resource": [f"arn:aws:s3:::{bucket}/*"],
+                }
+            ],
+        }
+    )
+
+
+@pytest.fixture
+def buckets(s3_server: S3Server) -> tuple[str, str]:
+    """A fresh private and a fresh public bucket on the server."""
+    client = s3_server.client()
+    private, public = f"p-{uuid.uuid4().hex[:16]}", f"q-{uuid.uuid4().hex[:16]}"
+    client.make_bucket(private)
+    client.make_bucket(public)
+    client.set_bucket_policy(public, public_read_policy(public))
+    return private, public
+
+
+@pytest.fixture
+def profile(settings: Any, s3_server: S3Server, buckets: tuple[str, str]) -> dict[str, Any]:
+    private, public = buckets
+    data = server_profile(
+        s3_server,
+        private_buckets=[private],
+        public_buckets=[public],
+        default_bucket=private,
+        static_bucket=public,
+    )
+    settings.MINIO_PROFILES = {"default": data}
+    return data
+
+
+@pytest.fixture
+def storage(profile: dict[str, Any]) -> MinioBackend:
+    return MinioBackend()
+
+
+def test_save_open_read_round_trip(storage: MinioBackend) -> None:
+    name = storage.save("docs/hello.txt", ContentFile(b"hello world"))
+    assert name == "docs/hello.txt"
+    with storage.open(name) as handle:
+        assert handle.read() == b"hello world"
+        assert handle.size == 11
+    with storage.open(name, "r") as text:
+        assert text.read() == "hello world"
+
+
+def test_open_reads_in_chunks_and_seeks(storage: MinioBackend) -> None:
+    data = bytes(range(256)) * 1024
+    storage.save("chunks.bin", ContentFile(data))
+    with storage.open("chunks.bin") as handle:
+        chunks = list(handle.chunks(chunk_size=10_000))
+        assert b"".join(chunks) == data
+        assert max(len(chunk) for chunk in chunks) == 10_000
+        handle.seek(1000)
+        assert handle.read(5) == data[1000:1005]
+
+
+def test_missing_object(storage: MinioBackend) -> None:
+    assert not storage.exists("missing/file.txt")
+    for call in (storage.open, storage.size, storage.get_modified_time):
+        with pytest.raises(FileNotFoundError, match="missing/file.txt"):
+            call("missing/file.txt")
+    storage.delete("missing/file.txt")  # no error
+
+
+def test_exists_size_modified_time_delete(storage: MinioBackend) -> None:
+    before = datetime.now(UTC) - timedelta(seconds=5)
+    storage.save("meta.txt", ContentFile(b"12345"))
+    assert storage.exists("meta.txt")
+    assert storage.size("meta.txt") == 5
+    modified = storage.get_modified_time("meta.txt")
+    assert modified.tzinfo is not None
+    assert before <= modified <= datetime.now(UTC) + timedelta(seconds=5)
+    with override_settings(USE_TZ=False):
+        assert storage.get_modified_time("meta.txt").tzinfo is None
+    storage.delete("meta.txt")
+    assert not storage.exists("meta.txt")
+
+
+def test_listdir_is_one_level(storage: MinioBackend) -> None:
+    root = f"l{uuid.uuid4().hex[:8]}"
+    for name in ("a.txt", "b.txt", "sub/c.txt", "sub/deeper/d.txt", "other/e.txt"):
+        storage.save(f"{root}/{name}", ContentFile(b"x"))
+    directories, files = storage.listdir(root)
+    assert sorted(directories) == ["other", "sub"]
+    assert sorted(files) == ["a.txt", "b.txt"]
+    assert storage.listdir(f"{root}/sub/") == (["deeper"], ["c.txt"])
+
+
+def test_same_name_twice_gets_an_alternative_name(storage: MinioBackend) -> None:
+    first = storage.save("same.txt", ContentFile(b"first"))
+    second = storage.save("same.txt", ContentFile(b"second"))
+    assert first == "same.txt"
+    assert second != first and second.startswith("same_") and second.endswith(".txt")
+    assert storage.open(first).read() == b"first"
+    assert storage.open(second).read() == b"second"
+
+
+def test_alternative_names_respect_max_length(storage: MinioBackend) -> None:
+    storage.save("longname.txt", ContentFile(b"1"))
+    second = storage.save("longname.txt", ContentFile(b"2"), max_length=14)
+    assert len(second) <= 14 and second.endswith(".txt")
+    assert storage.open(second).read() == b"2"
+
+
+def test_replace_existing_overwrites(profile: dict[str, Any]) -> None:
+    storage = MinioBackend(replace_existing=True)
+    assert storage.save("over.txt", ContentFile(b"old")) == "over.txt"
+    assert storage.save("over.txt", ContentFile(b"new")) == "over.txt"
+    assert storage.open("over.txt").read() == b"new"
+
+
+def test_content_type_and_object_options(s3_server: S3Server, profile: dict[str, Any]) -> None:
+    storage = MinioBackend(
+        cache_control="max-age=60", content_disposition="attachment", metadata={"team": "docs"}
+    )
+    storage.save("a.css", ContentFile(b"body{}"))
+    storage.save("b.bin", SimpleUploadedFile("b.bin", b"x", content_type="image/png"))
+    storage.save("c.unknownext", ContentFile(b"x"))
+    client = s3_server.client()
+    stat = client.stat_object(storage.bucket_name, "a.css")
+    assert stat.content_type == "text/css"
+    assert stat.metadata["Cache-Control"] == "max-age=60"
+    assert stat.metadata["Content-Disposition"] == "attachment"
+    assert stat.metadata["x-amz-meta-team"] == "docs"
+    assert client.stat_object(storage.bucket_name, "b.bin").content_type == "image/png"
+    unknown = client.stat_object(storage.bucket_name, "c.unknownext")
+    assert unknown.content_type == "application/octet-stream"
+
+
+def test_private_url_is_presigned(storage: MinioBackend) -> None:
+    storage.save("private.txt", ContentFile(b"secret data"))
+    url = storage.url("private.txt")
+    assert "X-Amz-Signature=" in url and "X-Amz-Expires=604800" in url
+    response = http.request("GET", url)
+    assert response.status == 200 and response.data == b"secret data"
+    unsigned = url.split("?")[0]
+    assert http.request("GET", unsigned).status == 403
+
+
+def test_public_url_is_plain_and_readable_anonymously(
+    profile: dict[str, Any], buckets: tuple[str, str]
+) -> None:
+    storage = MinioBackend(bucket_name=buckets[1])
+    name = storage.save("pub/a file+1.txt", ContentFile(b"public"))
+    url = storage.url(name)
+    assert url == f"http://{profile['endpoint']}/{buckets[1]}/pub/a%20file%2B1.txt"
+    response = http.request("GET", url)
+    assert response.status == 200 and response.data == b"public"
+
+
+def test_urls_use_the_external_endpoint_without_network(
+    settings: Any, s3_server: S3Server, buckets: tuple[str, str]
+) -> None:
+    private, public = buckets
+    port = s3_server.endpoint.split(":")[1]
+    pool = CountingPool()
+    settings.MINIO_PROFILES = {
+        "default": server_profile(
+            s3_server,
+            external_endpoint=f"localhost:{port}",
+            private_buckets=[private],
+            public_buckets=[public],
+            default_bucket=private,
+            url_expiry=timedelta(minutes=5),
+            http_client=pool,
+        )
+    }
+    storage = MinioBackend()
+    storage.save("ext.txt", ContentFile(b"external"))
+    pool.requests.clear()
+    private_url = storage.url("ext.txt")
+    public_url = MinioBackend(bucket_name=public).url("ext.txt")
+    assert pool.requests == []  # no network call for either URL
+    assert private_url.startswith(f"http://localhost:{port}/{private}/ext.txt?")
+    assert "X-Amz-Expires=300" in private_url
+    assert public_url == f"http://localhost:{port}/{public}/ext.txt"
+    assert http.request("GET", private_url).data == b"external"
+
+
+def test_url_needs_no_reachable_server(settings: Any) -> None:
+    settings.MINIO_PROFILES = {
+        "default": {
+            "endpoint": "127.0.0.1:9",
+            "external_endpoint": "files.example.com",
+            "external_use_https": True,
+            "access_key": "AK",
+            "secret_key": "SK-not-shown",
+        }
+    }
+    url = MinioBackend().url("x/y.txt")
+    assert url.startswith("https://files.example.com/auto-generated-bucket-media-files/x/y.txt?")
+
+
+def test_requests_per_operation(
+    settings: Any, s3_server: S3Server, buckets: tuple[str, str]
+) -> None:
+    pool = CountingPool()
+    settings.MINIO_PROFILES = {
+        "default": server_profile(
+            s3_server, private_buckets=[buckets[0]], default_bucket=buckets[0], http_client=pool
+        )
+    }
+    storage = MinioBackend()
+    storage.save("count.txt", ContentFile(b"1"))  # warm-up: nothing to look up any more
+    pool.requests.clear()
+    storage.save(f"count-{uuid.uuid4().hex}.txt", ContentFile(b"1"))
+    assert pool.requests == ["PUT"]
+    pool.requests.clear()
+    storage.exists("count.txt")
+    assert pool.requests == ["HEAD"]
+    pool.requests.clear()
+    storage.open("count.txt").read()
+    assert pool.requests == ["GET"]
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["../escape.txt", "a/../../b", "/abs.txt", "dir/", "a//b", "nul\x00.txt", "x" * 1025, "a\\b"],
+)
+def test_bad_names_are_refused_before_any_request(settings: Any, name: str) -> None:
+    pool = CountingPool()
+    settings.MINIO_PROFILES = {
+        "default": {
+            "endpoint": "127.0.0.1:9",
+            "access_key": "a",
+            "secret_key": "s",
+            "http_client": pool,
+        }
+    }
+    storage = MinioBackend()
+    for call in (storage.exists, storage.open, storage.url, storage.delete, storage.size):
+        with pytest.raises(SuspiciousFileOperation):
+            call(name)
+    with pytest.raises(SuspiciousFileOperation):
+        storage.save(name, ContentFile(b"x"))
+    assert pool.requests == []
+
+
+def test_construction_is_lazy_and_deconstructs_to_names(settings: Any) -> None:
+    settings.MINIO_PROFILES = {"archive": {"endpoint": "http://broken"}}
+    storage = MinioBackend(bucket_name="cold", profile="archive")  # broken profile: no error yet
+    path, args, kwargs = storage.deconstruct()
+    assert path == "django_minio_backend.models.MinioBackend"
+    assert kwargs == {"bucket_name": "cold", "profile": "archive"} and args == ()
+    with pytest.raises(ConfigurationError, match="profile 'archive'"):
+        storage.exists("x")
+    static_path, _, static_kwargs = MinioBackendStatic(profile="archive").deconstruct()
+    assert static_path == "django_minio_backend.models.MinioBackendStatic"
+    assert static_kwargs == {"profile": "archive"}
+
+
+def test_unknown_option_is_named() -> None:
+    with pytest.raises(
+        ConfigurationError, match="unknown option 'bucket'.*did you mean 'bucket_name'"
+    ):
+        MinioBackend(bucket="x")
+
+
+def test_storages_options_select_profile_and_bucket(
+    settings: Any, s3_server: S3Server, s3_server_b: S3Server
+) -> None:
+    s3_server_b.client().make_bucket("cold-archive")
+    settings.MINIO_PROFILES = {
+        "default": server_profile(s3_server),
+        "archive": server_profile(
+            s3_server_b, private_buckets=["cold-archive"], default_bucket="cold-archive"
+        ),
+    }
+    settings.STORAGES = {
+        "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
+        "archive": {
+            "BACKEND": "django_minio_backend.models.MinioBackend",
+            "OPTIONS": {"profile": "archive", "cache_control": "no-store"},
+        },
+    }
+    from django.core.files.storage import storages
+
+    archive = storages["archive"]
+    assert isinstance(archive, MinioBackend)
+    name = archive.save(f"{uuid.uuid4().hex}.txt", ContentFile(b"cold data"))
+    stat = s3_server_b.client().stat_object("cold-archive", name)  # landed on server b
+    assert stat.metadata["Cache-Control"] == "no-store"
+    assert not s3_server.client().bucket_exists("cold-archive")
+
+
+def test_bucket_check_on_save_creates_the_bucket(
+    settings: Any, s3_server: S3Server, unique_bucket: str
+) -> None:
+    settings.MINIO_PROFILES = {
+        "default": server_profile(
+            s3_server,
+            private_buckets=[unique_bucket],
+            default_bucket=unique_bucket,
+            bucket_check_on_save=True,
+        )
+    }
+    MinioBackend().save("first.txt", ContentFile(b"x"))
+    assert s3_server.client().bucket_exists(unique_bucket)
+
+
+def test_wrong_credentials_raise_without_the_secret(
+    settings: Any, s3_server: S3Server, buckets: tuple[str, str]
+) -> None:
+    canary = "wrong-secret-canary-31337"
+    settings.MINIO_PROFILES = {
+        "default": {
+            **server_profile(s3_server, private_buckets=[buckets[0]], default_bucket=buckets[0]),
+            "secret_key": canary,
+        }
+    }
+    storage = MinioBackend()
+    for call in (
+        lambda: storage.exists("a.txt"),
+        lambda: storage.save("a.txt", ContentFile(b"x")),
+        lambda: storage.open("a.txt"),
+    ):
+        with pytest.raises(Exception) as caught:
+            call()
+        assert not isinstance(caught.value, FileNotFoundError)
+        assert canary not in str(caught.value) and canary not in repr(caught.value)
+    status = storage.is_minio_available()
+    assert not status
+    assert canary not in str(status.details)
+
+
+def test_unreachable_server_names_profile_and_endpoint(settings: Any) -> None:
+    settings.MINIO_PROFILES = {
+        "edge": {
+            "endpoint": "127.0.0.1:9",
+            "access_key": "a",
+            "secret_key": "s",
+            "use_https": False,
+            "connect_timeout": 0.5,
+            "max_retries": 0,
+        }
+    }
+    with pytest.raises(ServerUnavailableError, match="profile 'edge': MinIO at 127.0.0.1:9"):
+        MinioBackend(profile="edge").exists("x")
+
+
+def test_is_minio_available(storage: MinioBackend) -> None:
+    status = storage.is_minio_available()
+    assert status
+
+
+def test_path_is_not_supported(storage: MinioBackend) -> None:
+    with pytest.raises(NotImplementedError):
+        storage.path("x")
+
+
+def test_open_for_writing_is_refused(storage: MinioBackend) -> None:
+    with pytest.raises(ValueError, match="reading only"):
+        storage.open("x.txt", "wb")
+
+
+def test_racing_threads_never_overwrite(storage: MinioBackend) -> None:
+    name = f"race-{uuid.uuid4().hex[:8]}.txt"
+    saved: list[tuple[str, bytes]] = []
+    lock = threading.Lock()
+
+    def worker(thread: int) -> None:
+        for round_ in range(5):
+            body = f"thread {thread} round {round_}".encode()
+            stored = storage.save(name, ContentFile(body))
+            with lock:
+                saved.append((stored, body))
+
+    threads = [threading.Thread(target=worker, args=(n,)) for n in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    names = [stored for stored, _ in saved]
+    assert len(saved) == 40 and len(set(names)) == 40
+    for stored, body in saved:
+        assert storage.open(stored).read() == body
+
+
+def test_static_storage_uses_static_bucket_and_overwrites(
+    profile: dict[str, Any], buckets: tuple[str, str]
+) -> None:
+    static = MinioBackendStatic()
+    assert static.bucket_name == buckets[1]
+    static.save("app.css", ContentFile(b"a{}"))
+    assert static.save("app.css", ContentFile(b"b{}")) == "app.css"
+    assert http.request("GET", static.url("app.css")).data == b"b{}"
+
+
+def test_large_stream_goes_multipart(
+    settings: Any, s3_server: S3Server, buckets: tuple[str, str]
+) -> None:
+    settings.MINIO_PROFILES = {
+        "default": server_profile(
+            s3_server,
+            private_buckets=[buckets[0]],
+            default_bucket=buckets[0],
+            multipart_threshold=5 * 1024 * 1024,
+            multipart_part_size=5 * 1024 * 1024,
+        )
+    }
+    storage = MinioBackend()
+    data = uuid.uuid4().bytes * (12 * 1024 * 1024 // 16)
+
+    class Unsized(io.RawIOBase):
+        def __init__(self) -> None:
+            self.stream = io.BytesIO(data)
+
+        def readable(self) -> bool:
+            return True
+
+        def readinto(self, buffer: Any) -> int:
+            return self.stream.readinto(buffer)
+
+        def seek(self, offset: int, whence: int = 0) -> int:
+            return self.stream.seek(offset, whence)
+
+    name = storage.save("big/unsized.bin", Unsized())
+    assert storage.size(name) == len(data)
+    with storage.open(name) as handle:
+        assert handle.read() == data
