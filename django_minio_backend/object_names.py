@@ -29,7 +29,7 @@ def object_key(name: str) -> str:
         )
     if name[0] == "/" or name[-1] == "/":
         raise SuspiciousFileOperation(f"object name {name!r} must not start or end with '/'")
-    if "//" in name or "." in name and any(part in {".", ".."} for part in name.split("/")):
+    if "//" in name or ("." in name and any(part in {".", ".."} for part in name.split("/"))):
         raise SuspiciousFileOperation(
             f"object name {name!r} holds an empty, '.' or '..' path segment"
         )
