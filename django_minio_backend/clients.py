@@ -18,6 +18,7 @@ from urllib3.util import Retry, Timeout
 
 from .profile import MinioProfile
 from .profile_sources import get_profile
+from .url_signing import UrlSigner
 
 __all__ = ["ProfileClients", "build_http_client", "profile_clients"]
 
@@ -50,11 +51,13 @@ def build_http_client(profile: MinioProfile) -> urllib3.PoolManager:
 
 @attrs.frozen
 class ProfileClients:
-    """A profile's clients: ``internal`` talks to the server, ``external`` only signs URLs."""
+    """A profile's clients: ``internal`` talks to the server; ``external`` (an SDK client) and
+    ``signer`` (the fast path used by ``url()``) sign URLs for the external endpoint."""
 
     profile: MinioProfile
     internal: Minio
     external: Minio
+    signer: UrlSigner
 
 
 def _build(profile: MinioProfile) -> ProfileClients:
@@ -77,7 +80,9 @@ def _build(profile: MinioProfile) -> ProfileClients:
     external_secure = bool(profile.external_use_https)
     same = (external_endpoint, external_secure) == (profile.endpoint, profile.use_https)
     external = internal if same else client(external_endpoint, external_secure)
-    return ProfileClients(profile=profile, internal=internal, external=external)
+    return ProfileClients(
+        profile=profile, internal=internal, external=external, signer=UrlSigner(profile)
+    )
 
 
 _lock = threading.Lock()

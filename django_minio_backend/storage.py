@@ -342,9 +342,7 @@ class MinioBackend(Storage):
         target = self._resolve()
         if target.public:
             return target.public_prefix + quote(key)
-        return target.clients.external.presigned_get_object(
-            target.bucket, key, expires=target.clients.profile.url_expiry
-        )
+        return target.clients.signer.presigned_get(target.bucket, key)
 
     def path(self, name: str) -> str:
         raise NotImplementedError("objects in MinIO have no local filesystem path; use open()")
