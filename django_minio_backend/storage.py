@@ -24,7 +24,6 @@ from django.core.files import File
 from django.core.files.storage import Storage
 from django.core.files.utils import validate_file_name
 from django.utils import timezone
-from django.utils.deconstruct import deconstructible
 from minio.error import S3Error
 
 from .clients import ProfileClients, profile_clients
@@ -93,7 +92,6 @@ class _Target:
     public_prefix: str
 
 
-@deconstructible(path="django_minio_backend.models.MinioBackend")
 class MinioBackend(Storage):
     """A storage on one bucket of the MinIO cluster of a named profile.
 
@@ -105,6 +103,8 @@ class MinioBackend(Storage):
 
     uses_static_bucket: ClassVar[bool] = False
     replaces_by_default: ClassVar[bool] = False
+    # Where migrations import the class from (the seed's path).
+    deconstruct_path: ClassVar[str] = "django_minio_backend.models.MinioBackend"
 
     def __init__(
         self,
@@ -126,8 +126,24 @@ class MinioBackend(Storage):
         )
         self._profile_arg = profile
         self._upstream_options: Mapping[str, Any] | None = upstream or None
+        self._given = {key: value for key, value in own.items() if value is not None}
+        if bucket_name:
+            self._given["bucket_name"] = bucket_name
+        if profile != "default":
+            self._given["profile"] = profile
         self._bucket_arg = bucket_name
         self._target: _Target | None = None
+
+    def deconstruct(self) -> tuple[str, tuple[Any, ...], dict[str, Any]]:
+        """What a migration records: the profile name, bucket and options, never keys.
+
+        A storage built from upstream-style ``MINIO_*`` OPTIONS is recorded by its profile (the
+        STORAGES alias), so endpoints and secrets stay in settings.
+        """
+        kwargs = dict(self._given)
+        if self._upstream_options is not None:
+            kwargs["profile"] = self.profile_name
+        return self.deconstruct_path, (), kwargs
 
     # --- resolution (lazy: no settings or network at construction) --------------------------------
 
@@ -354,13 +370,13 @@ class MinioBackend(Storage):
         return check_server(self.profile_name)
 
 
-@deconstructible(path="django_minio_backend.models.MinioBackendStatic")
 class MinioBackendStatic(MinioBackend):
     """Storage for static files: the profile's ``static_bucket``, overwriting as collectstatic
     expects."""
 
     uses_static_bucket: ClassVar[bool] = True
     replaces_by_default: ClassVar[bool] = True
+    deconstruct_path: ClassVar[str] = "django_minio_backend.models.MinioBackendStatic"
 
     def __init__(
         self,
