@@ -14,9 +14,9 @@ from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING, Final
 
 from minio import Minio
-from minio.error import S3Error
+from minio.error import MinioException, S3Error
 from urllib3 import BaseHTTPResponse
-from urllib3.exceptions import ProtocolError
+from urllib3.exceptions import HTTPError, ProtocolError
 
 if TYPE_CHECKING:
     from _typeshed import WriteableBuffer
@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 __all__ = [
     "DEFAULT_CHUNK",
     "ObjectChangedError",
+    "ObjectReadError",
     "ObjectReader",
     "TruncatedObjectError",
     "open_object",
@@ -37,27 +38,39 @@ _MISSING_CODES: Final = frozenset({"NoSuchKey", "NoSuchBucket"})
 _CHANGED_CODES: Final = frozenset({"PreconditionFailed", "InvalidRange"})
 
 
-class ObjectChangedError(OSError):
+class ObjectReadError(OSError):
+    """Reading an opened object failed (network, timeout, server); ``__cause__`` says why.
+
+    Every failure of a read after a successful open is an ``OSError``: this class, its
+    subclasses, or ``FileNotFoundError`` when the object was deleted meanwhile.
+    """
+
+    def __init__(self, bucket: str, key: str, message: str) -> None:
+        self.bucket = bucket
+        self.key = key
+        super().__init__(f"reading object {key!r} in bucket {bucket!r}: {message}")
+
+
+class ObjectChangedError(ObjectReadError):
     """The object was replaced while it was being read; reopen it to read the new content."""
 
     def __init__(self, bucket: str, key: str) -> None:
-        self.bucket = bucket
-        self.key = key
         super().__init__(
-            f"object {key!r} in bucket {bucket!r} was replaced while it was being read; "
-            "reopen it to read the new content"
+            bucket,
+            key,
+            "the object was replaced while it was being read; reopen it to read the new content",
         )
 
 
-class TruncatedObjectError(OSError):
+class TruncatedObjectError(ObjectReadError):
     """The connection ended before the whole object (or range) arrived."""
 
     def __init__(self, bucket: str, key: str, position: int, size: int) -> None:
-        self.bucket = bucket
-        self.key = key
         super().__init__(
-            f"reading object {key!r} in bucket {bucket!r}: the connection ended at byte "
-            f"{position} of {size}; the data is incomplete, read it again"
+            bucket,
+            key,
+            f"the connection ended at byte {position} of {size}; the data is incomplete, "
+            "read it again",
         )
 
 
@@ -199,6 +212,11 @@ class ObjectReader(io.RawIOBase):
         except ProtocolError as exc:
             self._drop_response()
             raise TruncatedObjectError(self.bucket, self.key, self._position, self.size) from exc
+        except HTTPError as exc:  # a read timeout, mostly
+            self._drop_response()
+            raise ObjectReadError(
+                self.bucket, self.key, f"failed at byte {self._position} of {self.size}: {exc}"
+            ) from exc
         if not data:
             # urllib3 notices a short body by itself unless enforce_content_length is off.
             self._drop_response()
@@ -219,12 +237,19 @@ class ObjectReader(io.RawIOBase):
                 raise ObjectChangedError(self.bucket, self.key) from exc
             if exc.code in _MISSING_CODES:
                 raise _not_found(self.bucket, self.key, exc) from exc
-            raise
+            raise self._reopen_error(exc) from exc
+        except (MinioException, HTTPError) as exc:
+            raise self._reopen_error(exc) from exc
         expected = f"bytes {self._position}-{self.size - 1}/{self.size}"
         if response.status != 206 or response.headers.get("Content-Range") != expected:
             _release(response, finished=False)
             raise ObjectChangedError(self.bucket, self.key)
         return response
+
+    def _reopen_error(self, exc: Exception) -> ObjectReadError:
+        return ObjectReadError(
+            self.bucket, self.key, f"could not resume at byte {self._position}: {exc}"
+        )
 
     def _finish(self) -> None:
         response, self._response = self._response, None
@@ -243,7 +268,8 @@ def open_object(
     """Open ``bucket/key`` for reading with one GET.
 
     A missing object or bucket raises ``FileNotFoundError``; any other failure (credentials,
-    network, server) propagates as raised by the SDK or urllib3.
+    network, server) propagates as raised by the SDK or urllib3. Once open, reads raise only
+    ``OSError``s naming the object (``ObjectReadError`` and its subclasses, ``FileNotFoundError``).
     """
     try:
         response = client.get_object(bucket, key)

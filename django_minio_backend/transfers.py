@@ -45,37 +45,22 @@ class IncompleteStreamError(OSError):
         )
 
 
-class _Source:
-    """Reads exact amounts from ``head`` (bytes already read) and then from ``stream``."""
-
-    def __init__(self, stream: IO[bytes], key: str, head: bytes = b"") -> None:
-        self._stream = stream
-        self._key = key
-        self._head = memoryview(head)
-
-    def read(self, size: int) -> bytes:
-        """Up to ``size`` bytes; fewer only at the end of the stream."""
-        pieces: list[bytes] = []
-        wanted = size
-        if self._head:
-            taken = self._head[:wanted]
-            rest = self._head[len(taken) :]
-            # Once used up, drop the view so the buffer behind it can be freed.
-            self._head = rest if rest else memoryview(b"")
-            pieces.append(bytes(taken))
-            wanted -= len(taken)
-        while wanted > 0:
-            chunk = self._stream.read(wanted)
-            if not chunk:
-                break
-            if not isinstance(chunk, bytes | bytearray | memoryview):
-                raise TypeError(
-                    f"upload of {self._key!r}: the stream must be binary (read() returned "
-                    f"{type(chunk).__name__}); open the file in 'rb' mode or encode the text"
-                )
-            pieces.append(bytes(chunk))
-            wanted -= len(chunk)
-        return pieces[0] if len(pieces) == 1 else b"".join(pieces)
+def _read(stream: IO[bytes], key: str, size: int) -> bytes:
+    """Up to ``size`` bytes of ``stream``; fewer only at its end."""
+    pieces: list[bytes] = []
+    wanted = size
+    while wanted > 0:
+        chunk = stream.read(wanted)
+        if not chunk:
+            break
+        if not isinstance(chunk, bytes | bytearray | memoryview):
+            raise TypeError(
+                f"upload of {key!r}: the stream must be binary (read() returned "
+                f"{type(chunk).__name__}); open the file in 'rb' mode or encode the text"
+            )
+        pieces.append(bytes(chunk))
+        wanted -= len(chunk)
+    return pieces[0] if len(pieces) == 1 else b"".join(pieces)
 
 
 def _check_sizes(key: str, size: int | None, multipart_threshold: int, part_size: int) -> None:
@@ -116,57 +101,67 @@ def upload(
     left unchanged. A stream shorter than ``size`` raises ``IncompleteStreamError``.
     """
     _check_sizes(key, size, multipart_threshold, part_size)
-    source: _Source
-    if size is not None and size <= multipart_threshold:
-        data = _Source(stream, key).read(size)
+    parts: Iterator[bytes]
+    if size is None:
+        head = _read(stream, key, multipart_threshold + 1)
+        if len(head) <= multipart_threshold:
+            return sdk_requests.put_object(
+                client, bucket, key, head, headers, if_none_match=if_none_match
+            )
+        parts = _parts_of_unknown_size(stream, key, head, part_size)
+        del head  # the parts own it now: it is freed once sent
+    elif size <= multipart_threshold:
+        data = _read(stream, key, size)
         if len(data) < size:
             raise IncompleteStreamError(bucket, key, size, len(data))
         return sdk_requests.put_object(
             client, bucket, key, data, headers, if_none_match=if_none_match
         )
-    if size is None:
-        head = _Source(stream, key).read(multipart_threshold + 1)
-        if len(head) <= multipart_threshold:
-            return sdk_requests.put_object(
-                client, bucket, key, head, headers, if_none_match=if_none_match
-            )
-        source = _Source(stream, key, head)
-        del head
     else:
-        source = _Source(stream, key)
-    return _multipart(
-        client,
-        bucket,
-        key,
-        _parts(source, bucket, key, size, part_size),
-        headers=headers,
-        if_none_match=if_none_match,
-    )
+        parts = _parts_of_known_size(stream, bucket, key, size, part_size)
+    return _multipart(client, bucket, key, parts, headers=headers, if_none_match=if_none_match)
 
 
-def _parts(
-    source: _Source, bucket: str, key: str, size: int | None, part_size: int
+# The part generators drop each part (del) before reading the next, so that only one part is held.
+
+
+def _parts_of_known_size(
+    stream: IO[bytes], bucket: str, key: str, size: int, part_size: int
 ) -> Iterator[bytes]:
-    """The parts' data in order; raises ``IncompleteStreamError`` if the stream is short."""
+    """``size`` bytes in parts of ``part_size``; ``IncompleteStreamError`` if the stream ends."""
     sent = 0
-    for number in range(1, MAX_PARTS + 2):
-        wanted = part_size if size is None else min(part_size, size - sent)
-        if wanted == 0:
-            return
-        data = source.read(wanted)
-        if size is not None and len(data) < wanted:
+    while sent < size:
+        wanted = min(part_size, size - sent)
+        data = _read(stream, key, wanted)
+        if len(data) < wanted:
             raise IncompleteStreamError(bucket, key, size, sent + len(data))
-        if not data:
-            return
-        if number > MAX_PARTS:
+        sent += wanted
+        yield data
+        del data
+
+
+def _parts_of_unknown_size(
+    stream: IO[bytes], key: str, head: bytes, part_size: int
+) -> Iterator[bytes]:
+    """The stream in parts, the first one starting with ``head`` (already read)."""
+    # Parts may differ in size (all but the last >= 5 MiB): a head at least part_size long goes
+    # out as it is, without a copy.
+    data = head + _read(stream, key, part_size - len(head)) if len(head) < part_size else head
+    del head
+    count = 0
+    while data:
+        count += 1
+        if count > MAX_PARTS:
             raise ValueError(
                 f"upload of {key!r}: the stream needs more than {MAX_PARTS} parts of "
                 f"{part_size} bytes; raise multipart_part_size"
             )
-        sent += len(data)
+        last = len(data) < part_size
         yield data
-        if len(data) < wanted:
+        del data
+        if last:
             return
+        data = _read(stream, key, part_size)
 
 
 def _multipart(
@@ -193,11 +188,15 @@ def _upload_parts(
     client: Minio, bucket: str, key: str, upload_id: str, parts: Iterator[bytes]
 ) -> list[tuple[int, str]]:
     """Upload ``parts`` one after the other; return their (number, ETag) in order."""
-    # Sequential on purpose: 2 or 3 parts in flight were not faster against a loopback server.
-    return [
-        (number, sdk_requests.upload_part(client, bucket, key, upload_id, number, data))
-        for number, data in enumerate(parts, start=1)
-    ]
+    # Sequential on purpose: 3 parts in flight were not measurably faster on loopback.
+    etags: list[tuple[int, str]] = []
+    for data in parts:  # no enumerate(): it would keep the previous part alive during a read
+        number = len(etags) + 1
+        etags.append(
+            (number, sdk_requests.upload_part(client, bucket, key, upload_id, number, data))
+        )
+        del data
+    return etags
 
 
 def _abort_quietly(client: Minio, bucket: str, key: str, upload_id: str) -> None:

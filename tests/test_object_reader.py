@@ -1,0 +1,432 @@
+"""Reading objects as streamed, seekable files, against the real server."""
+
+from __future__ import annotations
+
+import contextlib
+import gzip
+import hashlib
+import io
+import os
+import socket
+import threading
+import uuid
+from typing import Any
+
+import pytest
+import urllib3
+from minio import Minio
+from minio.error import S3Error
+
+from django_minio_backend.object_reader import (
+    ObjectChangedError,
+    ObjectReader,
+    ObjectReadError,
+    TruncatedObjectError,
+    open_object,
+)
+from tests.s3server import REGION, S3Server
+
+KiB = 1024
+MiB = 1024 * KiB
+
+
+class CountingPoolManager(urllib3.PoolManager):
+    """Counts the requests a client sends; optionally turns urllib3's own length check off."""
+
+    def __init__(self, *, enforce_content_length: bool = True, **kw: Any) -> None:
+        super().__init__(**kw)
+        self.requests: list[tuple[str, dict[str, str]]] = []
+        self.enforce_content_length = enforce_content_length
+
+    def urlopen(  # type: ignore[override]  # PoolManager's own signature
+        self, method: str, url: str, redirect: bool = True, **kw: Any
+    ) -> urllib3.BaseHTTPResponse:
+        self.requests.append((method, dict(kw.get("headers") or {})))
+        if not self.enforce_content_length:
+            kw["enforce_content_length"] = False
+        return super().urlopen(method, url, redirect=redirect, **kw)
+
+
+def make_client(endpoint: str, server: S3Server, http: urllib3.PoolManager | None = None) -> Minio:
+    return Minio(
+        endpoint,
+        access_key=server.access_key,
+        secret_key=server.secret_key,
+        secure=False,
+        region=REGION,
+        http_client=http,
+    )
+
+
+@pytest.fixture(scope="module")
+def client(s3_server: S3Server) -> Minio:
+    return s3_server.client()
+
+
+@pytest.fixture(scope="module")
+def bucket(client: Minio) -> str:
+    """One bucket for this module (a new bucket's first large write costs about a second);
+    every test uses its own object names."""
+    name = f"t-{uuid.uuid4().hex[:20]}"
+    client.make_bucket(name)
+    return name
+
+
+def key() -> str:
+    return f"rd-{uuid.uuid4().hex[:12]}"
+
+
+def put(client: Minio, bucket: str, data: bytes, **kw: Any) -> str:
+    name = key()
+    client.put_object(bucket, name, io.BytesIO(data), len(data), **kw)
+    return name
+
+
+# ----------------------------------------------------------------------------- reading
+
+
+def test_full_read_and_properties(client: Minio, bucket: str) -> None:
+    data = os.urandom(300 * KiB)
+    name = put(client, bucket, data, content_type="image/png")
+    stat = client.stat_object(bucket, name)
+    with open_object(client, bucket, name) as reader:
+        assert reader.size == len(data)
+        assert reader.etag == stat.etag == hashlib.md5(data, usedforsecurity=False).hexdigest()
+        assert reader.last_modified == stat.last_modified
+        assert reader.content_type == "image/png"
+        assert (reader.bucket, reader.key, reader.name) == (bucket, name, name)
+        assert reader.read() == data
+        assert reader.read() == b""
+        assert reader.tell() == len(data)
+
+
+def test_chunked_reads(client: Minio, bucket: str) -> None:
+    data = os.urandom(200 * KiB + 7)
+    name = put(client, bucket, data)
+    pieces = []
+    with open_object(client, bucket, name, chunk=10 * KiB) as reader:
+        while piece := reader.read(7777):
+            assert len(piece) <= 7777
+            pieces.append(piece)
+    assert b"".join(pieces) == data
+
+
+def test_seek_and_read(client: Minio, bucket: str) -> None:
+    data = os.urandom(100 * KiB)
+    name = put(client, bucket, data)
+    with open_object(client, bucket, name) as reader:
+        assert reader.seek(5000) == 5000
+        assert reader.read(100) == data[5000:5100]
+        assert reader.seek(-10, io.SEEK_END) == len(data) - 10
+        assert reader.read() == data[-10:]
+        assert reader.seek(0) == 0
+        assert reader.read(10) == data[:10]
+        assert reader.seek(20, io.SEEK_CUR) == 30
+        assert reader.read(5) == data[30:35]
+        with pytest.raises(ValueError, match="negative seek position"):
+            reader.seek(-1)
+
+
+def test_read_past_the_end_sends_no_request(s3_server: S3Server, bucket: str) -> None:
+    pool = CountingPoolManager()
+    client = make_client(s3_server.endpoint, s3_server, pool)
+    name = put(client, bucket, b"0123456789")
+    pool.requests.clear()
+    with open_object(client, bucket, name) as reader:
+        assert reader.read() == b"0123456789"
+        assert reader.read(5) == b""
+        assert reader.seek(50) == 50
+        assert reader.read() == b""
+        assert reader.seek(10) == 10
+        assert reader.read(1) == b""
+    assert len(pool.requests) == 1
+
+
+def test_open_and_full_read_is_one_request(s3_server: S3Server, bucket: str) -> None:
+    pool = CountingPoolManager()
+    client = make_client(s3_server.endpoint, s3_server, pool)
+    data = os.urandom(10 * KiB)
+    name = put(client, bucket, data)
+    pool.requests.clear()
+    with open_object(client, bucket, name) as reader:
+        assert reader.seek(0) == 0  # Django's File.open() does this: it must cost nothing
+        assert reader.size == len(data)
+        assert reader.read() == data
+    assert [method for method, _ in pool.requests] == ["GET"]
+
+
+def test_read_after_seek_sends_a_ranged_conditional_get(s3_server: S3Server, bucket: str) -> None:
+    pool = CountingPoolManager()
+    client = make_client(s3_server.endpoint, s3_server, pool)
+    name = put(client, bucket, b"abcdefghij")
+    pool.requests.clear()
+    with open_object(client, bucket, name) as reader:
+        reader.seek(4)
+        assert reader.read(3) == b"efg"
+    assert len(pool.requests) == 2
+    headers = pool.requests[1][1]
+    assert headers["Range"] == "bytes=4-"
+    assert headers["If-Match"].strip('"') == reader.etag
+
+
+def test_buffered_reader(client: Minio, bucket: str) -> None:
+    data = os.urandom(1 * MiB + 123)
+    name = put(client, bucket, data)
+    with io.BufferedReader(open_object(client, bucket, name), 64 * KiB) as buffered:
+        assert buffered.read(10) == data[:10]
+        buffered.seek(700 * KiB)
+        assert buffered.read(100 * KiB) == data[700 * KiB : 800 * KiB]
+        buffered.seek(-50, io.SEEK_END)
+        assert buffered.read() == data[-50:]
+        buffered.seek(3)
+        assert buffered.tell() == 3
+        assert buffered.read(1 * MiB) == data[3 : 3 + 1 * MiB]
+
+
+def test_empty_object(s3_server: S3Server, bucket: str) -> None:
+    pool = CountingPoolManager()
+    client = make_client(s3_server.endpoint, s3_server, pool)
+    name = put(client, bucket, b"")
+    pool.requests.clear()
+    with open_object(client, bucket, name) as reader:
+        assert reader.size == 0
+        assert reader.read() == b""
+    assert len(pool.requests) == 1
+
+
+def test_stored_encoding_is_not_decoded(client: Minio, bucket: str) -> None:
+    compressed = gzip.compress(b"hello " * 1000)
+    name = put(client, bucket, compressed, metadata={"Content-Encoding": "gzip"})
+    with open_object(client, bucket, name) as reader:
+        assert reader.read() == compressed
+
+
+def test_read_after_close_fails(client: Minio, bucket: str) -> None:
+    name = put(client, bucket, b"data")
+    reader = open_object(client, bucket, name)
+    reader.close()
+    assert reader.closed
+    with pytest.raises(ValueError, match="closed"):
+        reader.read()
+
+
+# ----------------------------------------------------------------------------- errors
+
+
+def test_missing_key(client: Minio, bucket: str) -> None:
+    name = key()
+    with pytest.raises(FileNotFoundError) as caught:
+        open_object(client, bucket, name)
+    assert repr(name) in str(caught.value)
+    assert repr(bucket) in str(caught.value)
+
+
+def test_missing_bucket(client: Minio) -> None:
+    bucket = f"t-missing-{uuid.uuid4().hex[:12]}"
+    with pytest.raises(FileNotFoundError) as caught:
+        open_object(client, bucket, "some/key.txt")
+    assert repr(bucket) in str(caught.value)
+    assert "'some/key.txt'" in str(caught.value)
+
+
+def test_wrong_credentials_are_not_missing(s3_server: S3Server, bucket: str) -> None:
+    name = put(s3_server.client(), bucket, b"secret")
+    intruder = Minio(
+        s3_server.endpoint,
+        access_key=s3_server.access_key,
+        secret_key=s3_server.secret_key + "-wrong",
+        secure=False,
+        region=REGION,
+    )
+    with pytest.raises(S3Error) as caught:
+        open_object(intruder, bucket, name)
+    assert caught.value.code == "SignatureDoesNotMatch"
+
+
+def test_unreachable_server_is_not_missing(s3_server: S3Server) -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    http = urllib3.PoolManager(retries=False, timeout=2.0)
+    client = make_client(f"127.0.0.1:{port}", s3_server, http)
+    with pytest.raises(urllib3.exceptions.HTTPError) as caught:
+        open_object(client, "t-any", "key")
+    assert not isinstance(caught.value, FileNotFoundError)
+
+
+def test_replaced_object_is_not_mixed(client: Minio, bucket: str) -> None:
+    name = put(client, bucket, b"A" * 1000)
+    with open_object(client, bucket, name) as reader:
+        assert reader.read(10) == b"A" * 10
+        client.put_object(bucket, name, io.BytesIO(b"B" * 1000), 1000)
+        reader.seek(500)
+        with pytest.raises(ObjectChangedError) as caught:
+            reader.read(10)
+    assert repr(name) in str(caught.value)
+
+
+def test_deleted_object_while_reading(client: Minio, bucket: str) -> None:
+    name = put(client, bucket, b"A" * 1000)
+    with open_object(client, bucket, name) as reader:
+        client.remove_object(bucket, name)
+        reader.seek(10)
+        with pytest.raises(FileNotFoundError) as caught:
+            reader.read(10)
+    assert repr(name) in str(caught.value)
+
+
+# ----------------------------------------------------------------------------- connections
+
+
+class CuttingProxy:
+    """A TCP proxy to the server that closes each connection after ``limit`` response bytes
+    (or, with ``stall``, stops forwarding and holds the connection open until closed)."""
+
+    def __init__(self, upstream_port: int, limit: int, *, stall: bool = False) -> None:
+        self.upstream_port = upstream_port
+        self.limit = limit
+        self.stall = stall
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.listener.settimeout(0.05)  # so that the accept loop notices close()
+        self.port: int = self.listener.getsockname()[1]
+        self.stopped = threading.Event()
+        self.threads: list[threading.Thread] = []
+        self.sockets: list[socket.socket] = []
+        self._start(self._accept)
+
+    def _start(self, target: Any, *args: Any) -> None:
+        thread = threading.Thread(target=target, args=args, daemon=True)
+        self.threads.append(thread)
+        thread.start()
+
+    def _accept(self) -> None:
+        while not self.stopped.is_set():
+            try:
+                downstream, _ = self.listener.accept()
+            except TimeoutError:
+                continue
+            downstream.settimeout(None)
+            upstream = socket.create_connection(("127.0.0.1", self.upstream_port))
+            self.sockets += [downstream, upstream]
+            self._start(self._pipe, downstream, upstream, None)
+            self._start(self._pipe, upstream, downstream, self.limit)
+
+    def _pipe(self, source: socket.socket, target: socket.socket, limit: int | None) -> None:
+        sent = 0
+        with contextlib.suppress(OSError):
+            while limit is None or sent < limit:
+                wanted = 64 * KiB if limit is None else min(64 * KiB, limit - sent)
+                data = source.recv(wanted)
+                if not data:
+                    break
+                target.sendall(data)
+                sent += len(data)
+        if limit is not None and self.stall:
+            self.stopped.wait()
+        for sock in (source, target):
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
+            sock.close()
+
+    def close(self) -> None:
+        """Stop accepting and cut every connection."""
+        self.stopped.set()
+        self.threads[0].join(timeout=5)
+        self.listener.close()
+        for sock in self.sockets:
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
+        for thread in self.threads:
+            thread.join(timeout=5)
+
+
+@pytest.mark.parametrize("urllib3_check", [True, False], ids=["urllib3-check", "own-check"])
+def test_connection_cut_mid_body_raises(
+    s3_server: S3Server, bucket: str, urllib3_check: bool
+) -> None:
+    data = os.urandom(2 * MiB)
+    name = put(s3_server.client(), bucket, data)
+    proxy = CuttingProxy(s3_server.s3_port, limit=256 * KiB)
+    try:
+        pool = CountingPoolManager(enforce_content_length=urllib3_check, retries=False)
+        client = make_client(f"127.0.0.1:{proxy.port}", s3_server, pool)
+        received = 0
+        with open_object(client, bucket, name) as reader:
+            assert reader.size == len(data)
+            with pytest.raises(TruncatedObjectError) as caught:
+                while piece := reader.read(64 * KiB):
+                    assert piece == data[received : received + len(piece)]
+                    received += len(piece)
+        assert 0 < received < len(data)
+        assert repr(name) in str(caught.value)
+    finally:
+        proxy.close()
+
+
+def test_stall_mid_body_raises_an_os_error(s3_server: S3Server, bucket: str) -> None:
+    data = os.urandom(2 * MiB)
+    name = put(s3_server.client(), bucket, data)
+    proxy = CuttingProxy(s3_server.s3_port, limit=256 * KiB, stall=True)
+    try:
+        pool = CountingPoolManager(retries=False, timeout=urllib3.Timeout(connect=2, read=0.5))
+        client = make_client(f"127.0.0.1:{proxy.port}", s3_server, pool)
+        with open_object(client, bucket, name) as reader, pytest.raises(ObjectReadError) as caught:
+            while reader.read(64 * KiB):
+                pass
+        assert repr(name) in str(caught.value)
+        assert isinstance(caught.value.__cause__, urllib3.exceptions.ReadTimeoutError)
+    finally:
+        proxy.close()
+
+
+def test_lost_server_after_open_raises_an_os_error(s3_server: S3Server, bucket: str) -> None:
+    data = os.urandom(300 * KiB)
+    name = put(s3_server.client(), bucket, data)
+    proxy = CuttingProxy(s3_server.s3_port, limit=10 * MiB)
+    pool = CountingPoolManager(retries=False, timeout=urllib3.Timeout(connect=2, read=5))
+    client = make_client(f"127.0.0.1:{proxy.port}", s3_server, pool)
+    with open_object(client, bucket, name) as reader:
+        assert reader.read(10) == data[:10]
+        proxy.close()  # nobody listens on the proxy's port any more
+        reader.seek(1000)
+        with pytest.raises(ObjectReadError) as caught:
+            reader.read(10)
+    assert not isinstance(caught.value, FileNotFoundError)
+    assert repr(name) in str(caught.value)
+    assert isinstance(caught.value.__cause__, urllib3.exceptions.HTTPError)
+
+
+def connection_count(pool: urllib3.PoolManager, server: S3Server) -> int:
+    return pool.connection_from_host("127.0.0.1", server.s3_port, scheme="http").num_connections
+
+
+def test_connections_go_back_to_the_pool(s3_server: S3Server, bucket: str) -> None:
+    pool = CountingPoolManager(maxsize=1)
+    client = make_client(s3_server.endpoint, s3_server, pool)
+    name = put(client, bucket, os.urandom(512 * KiB))
+    for _ in range(3):
+        reader = open_object(client, bucket, name)  # read to the end, never closed
+        reader.read()
+    for _ in range(3):
+        with open_object(client, bucket, name) as reader:  # closed half-way
+            reader.read(1000)
+    for _ in range(3):
+        with open_object(client, bucket, name) as reader:  # dropped by a seek, then reread
+            reader.read(1000)
+            reader.seek(200 * KiB)
+            reader.read(1000)
+    # A response that is never released takes its connection with it: a new one gets made.
+    assert connection_count(pool, s3_server) == 1
+
+
+def test_reader_is_a_raw_io(client: Minio, bucket: str) -> None:
+    name = put(client, bucket, b"xyz")
+    with open_object(client, bucket, name) as reader:
+        assert isinstance(reader, ObjectReader)
+        assert isinstance(reader, io.RawIOBase)
+        assert reader.readable()
+        assert reader.seekable()
+        assert not reader.writable()
+        buffer = bytearray(10)
+        assert reader.readinto(buffer) == 3
+        assert bytes(buffer[:3]) == b"xyz"

@@ -1,0 +1,213 @@
+"""The single-request wrappers around the minio SDK's internals, against the real server."""
+
+from __future__ import annotations
+
+import hashlib
+import inspect
+import io
+import uuid
+from importlib.metadata import version
+
+import pytest
+from minio import Minio
+from minio.error import S3Error
+
+from django_minio_backend import sdk_requests
+from django_minio_backend.sdk_requests import ObjectExistsError
+from tests.s3server import S3Server
+
+MiB = 1024 * 1024
+
+
+@pytest.fixture(scope="module")
+def client(s3_server: S3Server) -> Minio:
+    return s3_server.client()
+
+
+@pytest.fixture(scope="module")
+def bucket(client: Minio) -> str:
+    """One bucket for this module (a new bucket's first large write costs about a second);
+    every test uses its own object names."""
+    name = f"t-{uuid.uuid4().hex[:20]}"
+    client.make_bucket(name)
+    return name
+
+
+def key() -> str:
+    return f"obj-{uuid.uuid4().hex[:12]}"
+
+
+def read_back(client: Minio, bucket: str, name: str) -> bytes:
+    response = client.get_object(bucket, name)
+    try:
+        return response.read()
+    finally:
+        response.close()
+        response.release_conn()
+
+
+def open_uploads(client: Minio, bucket: str, name: str) -> list[str]:
+    result = client._list_multipart_uploads(bucket, prefix=name)
+    return [str(upload.upload_id) for upload in result.uploads if upload.object_name == name]
+
+
+# ----------------------------------------------------------------------------- the pinned SDK API
+
+
+def test_installed_minio_is_in_the_declared_range() -> None:
+    major, minor, patch = (int(part) for part in version("minio").split(".")[:3])
+    assert (7, 2, 8) <= (major, minor, patch) < (8, 0, 0)
+
+
+def test_private_execute_has_the_parameters_we_pass() -> None:
+    # sdk_requests calls Minio._execute(method, bucket, key, body=, headers=, query_params=).
+    # If an SDK release renames or reorders these, this test fails before production does.
+    parameters = inspect.signature(Minio._execute).parameters
+    names = list(parameters)
+    assert names[:4] == ["self", "method", "bucket_name", "object_name"]
+    for name in ("body", "headers", "query_params"):
+        assert name in parameters
+        assert parameters[name].kind in {
+            inspect.Parameter.POSITIONAL_OR_KEYWORD,
+            inspect.Parameter.KEYWORD_ONLY,
+        }
+        assert parameters[name].default is None
+    assert parameters["preload_content"].default is True
+
+
+def test_public_sdk_api_we_rely_on() -> None:
+    assert "request_headers" in inspect.signature(Minio.get_object).parameters
+    assert callable(S3Error.fromxml)
+
+
+# ----------------------------------------------------------------------------- single PUT
+
+
+def test_conditional_put_of_a_new_key(client: Minio, bucket: str) -> None:
+    name = key()
+    etag = sdk_requests.put_object(client, bucket, name, b"first", {}, if_none_match=True)
+    assert etag == hashlib.md5(b"first", usedforsecurity=False).hexdigest()
+    assert read_back(client, bucket, name) == b"first"
+    assert client.stat_object(bucket, name).content_type == "application/octet-stream"
+
+
+def test_conditional_put_of_an_existing_key_changes_nothing(client: Minio, bucket: str) -> None:
+    name = key()
+    sdk_requests.put_object(client, bucket, name, b"original", {}, if_none_match=True)
+    with pytest.raises(ObjectExistsError) as caught:
+        sdk_requests.put_object(client, bucket, name, b"intruder", {}, if_none_match=True)
+    error = caught.value
+    assert isinstance(error, FileExistsError)
+    assert (error.bucket, error.key) == (bucket, name)
+    assert repr(name) in str(error)
+    assert repr(bucket) in str(error)
+    assert read_back(client, bucket, name) == b"original"
+
+
+def test_unconditional_put_overwrites(client: Minio, bucket: str) -> None:
+    name = key()
+    sdk_requests.put_object(client, bucket, name, b"old", {}, if_none_match=False)
+    sdk_requests.put_object(client, bucket, name, b"new", {}, if_none_match=False)
+    assert read_back(client, bucket, name) == b"new"
+
+
+def test_put_sends_headers_and_leaves_the_callers_dict_alone(client: Minio, bucket: str) -> None:
+    name = key()
+    headers = {
+        "Content-Type": "text/plain; charset=utf-8",
+        "Cache-Control": "max-age=60",
+        "x-amz-meta-origin": "test",
+    }
+    before = dict(headers)
+    sdk_requests.put_object(client, bucket, name, b"x", headers, if_none_match=True)
+    sdk_requests.put_object(client, bucket, key(), b"y", headers, if_none_match=True)
+    assert headers == before
+    stat = client.stat_object(bucket, name)
+    assert stat.metadata is not None
+    assert stat.content_type == "text/plain; charset=utf-8"
+    assert stat.metadata["Cache-Control"] == "max-age=60"
+    assert stat.metadata["X-Amz-Meta-origin"] == "test"
+
+
+def test_empty_object(client: Minio, bucket: str) -> None:
+    name = key()
+    sdk_requests.put_object(client, bucket, name, b"", {}, if_none_match=True)
+    assert client.stat_object(bucket, name).size == 0
+
+
+def test_other_errors_are_not_reported_as_existing(
+    s3_server: S3Server, client: Minio, bucket: str
+) -> None:
+    name = key()
+    sdk_requests.put_object(client, bucket, name, b"original", {}, if_none_match=False)
+    intruder = Minio(
+        s3_server.endpoint,
+        access_key=s3_server.access_key,
+        secret_key=s3_server.secret_key + "-wrong",
+        secure=False,
+        region="us-east-1",
+    )
+    with pytest.raises(S3Error) as caught:
+        sdk_requests.put_object(intruder, bucket, name, b"x", {}, if_none_match=True)
+    assert not isinstance(caught.value, ObjectExistsError)
+    assert caught.value.code == "SignatureDoesNotMatch"
+
+
+# ----------------------------------------------------------------------------- multipart
+
+
+def test_multipart_round_trip(client: Minio, bucket: str) -> None:
+    name = key()
+    first, second = b"a" * (5 * MiB), b"tail"
+    upload_id = sdk_requests.create_multipart_upload(
+        client, bucket, name, {"Content-Type": "application/x-test", "x-amz-meta-kind": "mp"}
+    )
+    assert open_uploads(client, bucket, name) == [upload_id]
+    parts = [
+        (1, sdk_requests.upload_part(client, bucket, name, upload_id, 1, first)),
+        (2, sdk_requests.upload_part(client, bucket, name, upload_id, 2, second)),
+    ]
+    assert parts[0][1] == hashlib.md5(first, usedforsecurity=False).hexdigest()
+    etag = sdk_requests.complete_multipart_upload(
+        client, bucket, name, upload_id, parts, if_none_match=True
+    )
+    assert etag.endswith("-2")
+    assert read_back(client, bucket, name) == first + second
+    stat = client.stat_object(bucket, name)
+    assert stat.metadata is not None
+    assert stat.content_type == "application/x-test"
+    assert stat.metadata["X-Amz-Meta-kind"] == "mp"
+    assert open_uploads(client, bucket, name) == []
+
+
+def test_conditional_completion_on_an_existing_key(client: Minio, bucket: str) -> None:
+    name = key()
+    client.put_object(bucket, name, io.BytesIO(b"original"), 8)
+    upload_id = sdk_requests.create_multipart_upload(client, bucket, name, {})
+    etag = sdk_requests.upload_part(client, bucket, name, upload_id, 1, b"intruder")
+    with pytest.raises(ObjectExistsError):
+        sdk_requests.complete_multipart_upload(
+            client, bucket, name, upload_id, [(1, etag)], if_none_match=True
+        )
+    assert read_back(client, bucket, name) == b"original"
+    # The upload stays open until aborted: that is the caller's job.
+    assert open_uploads(client, bucket, name) == [upload_id]
+    sdk_requests.abort_multipart_upload(client, bucket, name, upload_id)
+    assert open_uploads(client, bucket, name) == []
+
+
+def test_unconditional_completion_overwrites(client: Minio, bucket: str) -> None:
+    name = key()
+    client.put_object(bucket, name, io.BytesIO(b"old"), 3)
+    upload_id = sdk_requests.create_multipart_upload(client, bucket, name, {})
+    etag = sdk_requests.upload_part(client, bucket, name, upload_id, 1, b"new")
+    sdk_requests.complete_multipart_upload(
+        client, bucket, name, upload_id, [(1, etag)], if_none_match=False
+    )
+    assert read_back(client, bucket, name) == b"new"
+
+
+def test_abort_of_an_unknown_upload_raises(client: Minio, bucket: str) -> None:
+    with pytest.raises(S3Error) as caught:
+        sdk_requests.abort_multipart_upload(client, bucket, key(), "no-such-upload")
+    assert caught.value.code == "NoSuchUpload"
