@@ -24,27 +24,11 @@ from django_minio_backend.object_reader import (
     TruncatedObjectError,
     open_object,
 )
+from tests.helpers import RecordingPool
 from tests.s3server import REGION, S3Server
 
 KiB = 1024
 MiB = 1024 * KiB
-
-
-class CountingPoolManager(urllib3.PoolManager):
-    """Counts the requests a client sends; optionally turns urllib3's own length check off."""
-
-    def __init__(self, *, enforce_content_length: bool = True, **kw: Any) -> None:
-        super().__init__(**kw)
-        self.requests: list[tuple[str, dict[str, str]]] = []
-        self.enforce_content_length = enforce_content_length
-
-    def urlopen(  # type: ignore[override]  # PoolManager's own signature
-        self, method: str, url: str, redirect: bool = True, **kw: Any
-    ) -> urllib3.BaseHTTPResponse:
-        self.requests.append((method, dict(kw.get("headers") or {})))
-        if not self.enforce_content_length:
-            kw["enforce_content_length"] = False
-        return super().urlopen(method, url, redirect=redirect, **kw)
 
 
 def make_client(endpoint: str, server: S3Server, http: urllib3.PoolManager | None = None) -> Minio:
@@ -128,7 +112,7 @@ def test_seek_and_read(client: Minio, bucket: str) -> None:
 
 
 def test_read_past_the_end_sends_no_request(s3_server: S3Server, bucket: str) -> None:
-    pool = CountingPoolManager()
+    pool = RecordingPool()
     client = make_client(s3_server.endpoint, s3_server, pool)
     name = put(client, bucket, b"0123456789")
     pool.requests.clear()
@@ -143,7 +127,7 @@ def test_read_past_the_end_sends_no_request(s3_server: S3Server, bucket: str) ->
 
 
 def test_open_and_full_read_is_one_request(s3_server: S3Server, bucket: str) -> None:
-    pool = CountingPoolManager()
+    pool = RecordingPool()
     client = make_client(s3_server.endpoint, s3_server, pool)
     data = os.urandom(10 * KiB)
     name = put(client, bucket, data)
@@ -152,11 +136,11 @@ def test_open_and_full_read_is_one_request(s3_server: S3Server, bucket: str) -> 
         assert reader.seek(0) == 0  # Django's File.open() does this: it must cost nothing
         assert reader.size == len(data)
         assert reader.read() == data
-    assert [method for method, _ in pool.requests] == ["GET"]
+    assert pool.methods() == ["GET"]
 
 
 def test_read_after_seek_sends_a_ranged_conditional_get(s3_server: S3Server, bucket: str) -> None:
-    pool = CountingPoolManager()
+    pool = RecordingPool()
     client = make_client(s3_server.endpoint, s3_server, pool)
     name = put(client, bucket, b"abcdefghij")
     pool.requests.clear()
@@ -164,7 +148,7 @@ def test_read_after_seek_sends_a_ranged_conditional_get(s3_server: S3Server, buc
         reader.seek(4)
         assert reader.read(3) == b"efg"
     assert len(pool.requests) == 2
-    headers = pool.requests[1][1]
+    headers = pool.requests[1].headers
     assert headers["Range"] == "bytes=4-"
     assert headers["If-Match"].strip('"') == reader.etag
 
@@ -184,7 +168,7 @@ def test_buffered_reader(client: Minio, bucket: str) -> None:
 
 
 def test_empty_object(s3_server: S3Server, bucket: str) -> None:
-    pool = CountingPoolManager()
+    pool = RecordingPool()
     client = make_client(s3_server.endpoint, s3_server, pool)
     name = put(client, bucket, b"")
     pool.requests.clear()
@@ -348,7 +332,7 @@ def test_connection_cut_mid_body_raises(
     name = put(s3_server.client(), bucket, data)
     proxy = CuttingProxy(s3_server.s3_port, limit=256 * KiB)
     try:
-        pool = CountingPoolManager(enforce_content_length=urllib3_check, retries=False)
+        pool = RecordingPool(enforce_content_length=urllib3_check, retries=False)
         client = make_client(f"127.0.0.1:{proxy.port}", s3_server, pool)
         received = 0
         with open_object(client, bucket, name) as reader:
@@ -368,7 +352,7 @@ def test_stall_mid_body_raises_an_os_error(s3_server: S3Server, bucket: str) -> 
     name = put(s3_server.client(), bucket, data)
     proxy = CuttingProxy(s3_server.s3_port, limit=256 * KiB, stall=True)
     try:
-        pool = CountingPoolManager(retries=False, timeout=urllib3.Timeout(connect=2, read=0.5))
+        pool = RecordingPool(retries=False, timeout=urllib3.Timeout(connect=2, read=0.5))
         client = make_client(f"127.0.0.1:{proxy.port}", s3_server, pool)
         with open_object(client, bucket, name) as reader, pytest.raises(ObjectReadError) as caught:
             while reader.read(64 * KiB):
@@ -383,7 +367,7 @@ def test_lost_server_after_open_raises_an_os_error(s3_server: S3Server, bucket: 
     data = os.urandom(300 * KiB)
     name = put(s3_server.client(), bucket, data)
     proxy = CuttingProxy(s3_server.s3_port, limit=10 * MiB)
-    pool = CountingPoolManager(retries=False, timeout=urllib3.Timeout(connect=2, read=5))
+    pool = RecordingPool(retries=False, timeout=urllib3.Timeout(connect=2, read=5))
     client = make_client(f"127.0.0.1:{proxy.port}", s3_server, pool)
     with open_object(client, bucket, name) as reader:
         assert reader.read(10) == data[:10]
@@ -401,7 +385,7 @@ def connection_count(pool: urllib3.PoolManager, server: S3Server) -> int:
 
 
 def test_connections_go_back_to_the_pool(s3_server: S3Server, bucket: str) -> None:
-    pool = CountingPoolManager(maxsize=1)
+    pool = RecordingPool(maxsize=1)
     client = make_client(s3_server.endpoint, s3_server, pool)
     name = put(client, bucket, os.urandom(512 * KiB))
     for _ in range(3):

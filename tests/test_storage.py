@@ -18,22 +18,10 @@ from django.test import override_settings
 
 from django_minio_backend import ConfigurationError, MinioBackend, MinioBackendStatic
 from django_minio_backend.errors import ServerUnavailableError
-from tests.helpers import server_profile
+from tests.helpers import RecordingPool, server_profile
 from tests.s3server import S3Server
 
 http = urllib3.PoolManager(retries=False)
-
-
-class CountingPool(urllib3.PoolManager):
-    """A connection pool that counts the HTTP requests sent through it."""
-
-    def __init__(self) -> None:
-        super().__init__(timeout=urllib3.Timeout(connect=5, read=30), retries=False)
-        self.requests: list[str] = []
-
-    def urlopen(self, method: str, url: str, redirect: bool = True, **kw: Any) -> Any:  # type: ignore[override]
-        self.requests.append(method)
-        return super().urlopen(method, url, redirect=redirect, **kw)
 
 
 def public_read_policy(bucket: str) -> str:
@@ -202,7 +190,7 @@ def test_urls_use_the_external_endpoint_without_network(
 ) -> None:
     private, public = buckets
     port = s3_server.endpoint.split(":")[1]
-    pool = CountingPool()
+    pool = RecordingPool()
     settings.MINIO_PROFILES = {
         "default": server_profile(
             s3_server,
@@ -243,7 +231,7 @@ def test_url_needs_no_reachable_server(settings: Any) -> None:
 def test_requests_per_operation(
     settings: Any, s3_server: S3Server, buckets: tuple[str, str]
 ) -> None:
-    pool = CountingPool()
+    pool = RecordingPool()
     settings.MINIO_PROFILES = {
         "default": server_profile(
             s3_server, private_buckets=[buckets[0]], default_bucket=buckets[0], http_client=pool
@@ -253,13 +241,13 @@ def test_requests_per_operation(
     storage.save("count.txt", ContentFile(b"1"))  # warm-up: nothing to look up any more
     pool.requests.clear()
     storage.save(f"count-{uuid.uuid4().hex}.txt", ContentFile(b"1"))
-    assert pool.requests == ["PUT"]
+    assert pool.methods() == ["PUT"]
     pool.requests.clear()
     storage.exists("count.txt")
-    assert pool.requests == ["HEAD"]
+    assert pool.methods() == ["HEAD"]
     pool.requests.clear()
     storage.open("count.txt").read()
-    assert pool.requests == ["GET"]
+    assert pool.methods() == ["GET"]
 
 
 @pytest.mark.parametrize(
@@ -267,7 +255,7 @@ def test_requests_per_operation(
     ["../escape.txt", "a/../../b", "/abs.txt", "dir/", "a//b", "nul\x00.txt", "x" * 1025, "a\\b"],
 )
 def test_bad_names_are_refused_before_any_request(settings: Any, name: str) -> None:
-    pool = CountingPool()
+    pool = RecordingPool()
     settings.MINIO_PROFILES = {
         "default": {
             "endpoint": "127.0.0.1:9",

@@ -9,37 +9,17 @@ import uuid
 from typing import IO, Any
 
 import pytest
-import urllib3
 from minio import Minio
 from minio.error import S3Error
 
 from django_minio_backend.transfers import IncompleteStreamError, ObjectExistsError, upload
+from tests.helpers import RecordingPool
 from tests.s3server import REGION, S3Server
 
 MiB = 1024 * 1024
 PART = 5 * MiB
 THRESHOLD = 5 * MiB
 NO_HEADERS: dict[str, str] = {}
-
-
-class RecordingPoolManager(urllib3.PoolManager):
-    """Records every request (method, query) the client sends; fails DELETEs when asked."""
-
-    def __init__(self, *, fail_deletes: bool = False) -> None:
-        super().__init__()
-        self.requests: list[tuple[str, str]] = []
-        self.fail_deletes = fail_deletes
-
-    def urlopen(  # type: ignore[override]  # PoolManager's own signature
-        self, method: str, url: str, redirect: bool = True, **kw: Any
-    ) -> urllib3.BaseHTTPResponse:
-        self.requests.append((method, urllib3.util.parse_url(url).query or ""))
-        if method == "DELETE" and self.fail_deletes:
-            raise urllib3.exceptions.NewConnectionError(None, "injected: DELETE refused")  # type: ignore[arg-type]
-        return super().urlopen(method, url, redirect=redirect, **kw)
-
-    def methods(self) -> list[str]:
-        return [method for method, _ in self.requests]
 
 
 class FailingStream(io.RawIOBase):
@@ -75,7 +55,7 @@ def bucket(client: Minio) -> str:
     return name
 
 
-def recording_client(server: S3Server, pool: RecordingPoolManager) -> Minio:
+def recording_client(server: S3Server, pool: RecordingPool) -> Minio:
     return Minio(
         server.endpoint,
         access_key=server.access_key,
@@ -138,7 +118,7 @@ def open_uploads(client: Minio, bucket: str, name: str) -> list[str]:
 
 
 def test_small_upload_is_one_put(s3_server: S3Server, bucket: str) -> None:
-    pool = RecordingPoolManager()
+    pool = RecordingPool()
     client = recording_client(s3_server, pool)
     name, data = key(), os.urandom(1000)
     send(client, bucket, name, io.BytesIO(data), len(data))
@@ -189,7 +169,7 @@ def test_short_stream_stores_nothing(client: Minio, bucket: str) -> None:
 
 
 def test_large_upload_is_multipart_and_byte_exact(s3_server: S3Server, bucket: str) -> None:
-    pool = RecordingPoolManager()
+    pool = RecordingPool()
     client = recording_client(s3_server, pool)
     name, data = key(), os.urandom(12 * MiB)
     etag = send(client, bucket, name, io.BytesIO(data), len(data))
@@ -239,7 +219,7 @@ def test_failing_stream_aborts_the_upload(client: Minio, bucket: str, error: Bas
 def test_failed_abort_does_not_hide_the_original_error(
     s3_server: S3Server, client: Minio, bucket: str, caplog: pytest.LogCaptureFixture
 ) -> None:
-    pool = RecordingPoolManager(fail_deletes=True)
+    pool = RecordingPool(fail_deletes=True)
     name = key()
     error = RuntimeError("disk on fire")
     stream = io.BufferedReader(FailingStream(PART + 1, error))
@@ -262,7 +242,7 @@ def test_failed_abort_does_not_hide_the_original_error(
 
 
 def test_unknown_small_size_is_one_put(s3_server: S3Server, bucket: str) -> None:
-    pool = RecordingPoolManager()
+    pool = RecordingPool()
     client = recording_client(s3_server, pool)
     name, data = key(), os.urandom(THRESHOLD)  # exactly the threshold: still one PUT
     send(client, bucket, name, io.BytesIO(data), None)
@@ -284,7 +264,7 @@ def test_unknown_small_size_is_one_put(s3_server: S3Server, bucket: str) -> None
 def test_unknown_large_size_is_multipart(
     s3_server: S3Server, bucket: str, threshold: int, size: int, parts: int
 ) -> None:
-    pool = RecordingPoolManager()
+    pool = RecordingPool()
     client = recording_client(s3_server, pool)
     name, data = key(), os.urandom(size)
     etag = send(client, bucket, name, io.BytesIO(data), None, threshold=threshold)
@@ -350,7 +330,7 @@ def test_headers_are_stored(client: Minio, bucket: str, size: int) -> None:
 def test_bad_arguments_fail_before_any_request(
     s3_server: S3Server, arguments: dict[str, Any], message: str
 ) -> None:
-    pool = RecordingPoolManager()
+    pool = RecordingPool()
     call: dict[str, Any] = {
         "size": 10,
         "headers": {},
@@ -368,7 +348,7 @@ def test_bad_arguments_fail_before_any_request(
 
 
 def test_text_stream_is_refused(s3_server: S3Server) -> None:
-    pool = RecordingPoolManager()
+    pool = RecordingPool()
     text: Any = io.StringIO("hello")
     with pytest.raises(TypeError, match="must be binary"):
         send(recording_client(s3_server, pool), "t-any", key(), text, 5)
