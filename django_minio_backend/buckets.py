@@ -15,212 +15,39 @@ import json
 import threading
 from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from typing import TYPE_CHECKING, Any, Final, cast
+from typing import Any, Final
 
 import attrs
 import urllib3
 from minio import Minio
 from minio.error import MinioException, S3Error
 
+from .bucket_policies import (
+    policy_statements,
+    public_read_policy,
+    same_policy,
+    without_anonymous_access,
+)
 from .clients import profile_clients
-from .errors import ConfigurationError, ServerUnavailableError
+from .errors import ServerUnavailableError
 from .health import describe_error, server_url
 from .profile import MinioProfile
-from .profile_sources import configuration, configured_storages
-
-if TYPE_CHECKING:
-    from django.db.models import FileField
+from .profile_sources import configuration
+from .storage_usage import StorageUse, storage_uses
 
 __all__ = [
     "BucketInitializationError",
     "BucketPlan",
     "BucketReport",
-    "StorageUse",
     "bucket_plans",
     "ensure_bucket",
     "failure_summary",
     "initialize_on_start",
     "initialize_profile",
     "initialize_profiles",
-    "public_read_policy",
-    "same_policy",
-    "storage_uses",
-    "without_anonymous_access",
 ]
 
 MAX_PARALLEL_PROFILES: Final = 8
-_ANONYMOUS: Final = "*"
-_LIST_KEYS: Final = ("Action", "NotAction", "Resource", "NotResource")
-
-
-# --- policies -------------------------------------------------------------------------------------
-
-
-def public_read_policy(bucket: str) -> dict[str, Any]:
-    """Anonymous read of the objects of ``bucket``; listing the bucket stays forbidden."""
-    return {
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Effect": "Allow",
-                "Principal": {"AWS": [_ANONYMOUS]},
-                "Action": ["s3:GetObject"],
-                "Resource": [f"arn:aws:s3:::{bucket}/*"],
-            }
-        ],
-    }
-
-
-def _as_list(value: Any) -> list[Any]:
-    return list(value) if isinstance(value, list | tuple) else [value]
-
-
-def _principal(value: Any) -> Any:
-    # "*", {"AWS": "*"} and {"AWS": ["*"]} mean the same: everybody.
-    if value == _ANONYMOUS:
-        return {"AWS": [_ANONYMOUS]}
-    if isinstance(value, Mapping):
-        return {key: sorted(map(str, _as_list(item))) for key, item in sorted(value.items())}
-    return value
-
-
-def _statements(policy: Mapping[str, Any]) -> list[Any]:
-    statements = policy.get("Statement", [])
-    return [statements] if isinstance(statements, Mapping) else _as_list(statements)
-
-
-def _canonical_statement(statement: Any) -> str:
-    if not isinstance(statement, Mapping):
-        return json.dumps(statement, sort_keys=True, default=str)
-    canonical: dict[str, Any] = {}
-    for key, value in statement.items():
-        if key == "Sid":  # servers may drop or rename it; it grants nothing
-            continue
-        if key in ("Principal", "NotPrincipal"):
-            value = _principal(value)
-        elif key in _LIST_KEYS:
-            value = sorted(map(str, _as_list(value)))
-        canonical[key] = value
-    return json.dumps(canonical, sort_keys=True, default=str)
-
-
-def same_policy(first: Mapping[str, Any], second: Mapping[str, Any]) -> bool:
-    """True when two policies grant the same (servers rewrite the JSON they are given)."""
-
-    def canonical(policy: Mapping[str, Any]) -> tuple[Any, list[str]]:
-        return policy.get("Version"), sorted(map(_canonical_statement, _statements(policy)))
-
-    return canonical(first) == canonical(second)
-
-
-def _grants_anonymous(statement: Any) -> bool:
-    if not isinstance(statement, Mapping) or statement.get("Effect") != "Allow":
-        return False
-    principal = _principal(statement.get("Principal"))
-    return isinstance(principal, Mapping) and _ANONYMOUS in principal.get("AWS", [])
-
-
-def without_anonymous_access(policy: Mapping[str, Any]) -> dict[str, Any] | None:
-    """``policy`` minus its anonymous grants; ``None`` when nothing is left."""
-    kept = [statement for statement in _statements(policy) if not _grants_anonymous(statement)]
-    if not kept:
-        return None
-    return {**policy, "Statement": kept}
-
-
-# --- which buckets a profile manages --------------------------------------------------------------
-
-
-@attrs.frozen
-class StorageUse:
-    """A storage on one of our backends: where it is configured, its profile and its bucket.
-
-    ``bucket`` is ``None`` when the profile cannot be resolved (the checks report why);
-    ``field`` is the model field for storages given to a ``FileField``; ``alias`` is the
-    ``STORAGES`` entry it comes from (a field on the default storage has ``alias="default"``).
-    """
-
-    label: str
-    profile: str
-    bucket: str | None
-    field: FileField | None = attrs.field(default=None, eq=False)
-    alias: str | None = None
-
-
-def _configured_bucket(profile_name: str, bucket: str, static: bool) -> str | None:
-    profile = configuration().profiles.get(profile_name)
-    if bucket or profile is None:
-        return bucket or None
-    return profile.static_bucket if static else profile.default_bucket
-
-
-def storage_uses() -> tuple[StorageUse, ...]:
-    """Every ``STORAGES`` entry and every model ``FileField`` that uses one of our storages.
-
-    Makes no network call and never builds a ``STORAGES`` entry: a broken entry is skipped here
-    (the system checks report it).
-    """
-    entries = _entry_uses()
-    return (*entries, *_field_uses({use.alias: use for use in entries}))
-
-
-def _entry_uses() -> list[StorageUse]:
-    from django.utils.module_loading import import_string
-
-    from .storage import MinioBackend
-
-    uses: list[StorageUse] = []
-    options_aliases = configuration().options_aliases
-    for entry in configured_storages():
-        try:
-            backend = import_string(entry.backend)
-        except ImportError:
-            continue
-        if not (isinstance(backend, type) and issubclass(backend, MinioBackend)):
-            continue
-        profile_name = options_aliases.get(entry.alias) or entry.options.get("profile", "default")
-        bucket = entry.options.get("bucket_name", "")
-        if not (isinstance(profile_name, str) and isinstance(bucket, str)):
-            continue
-        resolved = _configured_bucket(profile_name, bucket, backend.uses_static_bucket)
-        uses.append(
-            StorageUse(f"STORAGES[{entry.alias!r}]", profile_name, resolved, alias=entry.alias)
-        )
-    return uses
-
-
-def _field_uses(by_alias: Mapping[str | None, StorageUse]) -> list[StorageUse]:
-    from django.apps import apps
-    from django.core.files.storage import default_storage
-    from django.db.models import FileField
-
-    from .storage import MinioBackend
-
-    uses: list[StorageUse] = []
-    for model in apps.get_models():
-        for field in model._meta.get_fields():
-            if not isinstance(field, FileField):
-                continue
-            label = f"{model._meta.label}.{field.name}"
-            storage = field.storage
-            if storage is default_storage:  # a LazyObject: use its entry, never build it here
-                default = by_alias.get("default")
-                if default is not None:
-                    uses.append(attrs.evolve(default, label=label, field=field))
-                continue
-            if not issubclass(type(storage), MinioBackend):  # type(): never set up a LazyObject
-                continue
-            storage = cast(MinioBackend, storage)
-            try:
-                profile_name = storage.profile_name
-            except ConfigurationError:
-                continue
-            try:
-                resolved: str | None = storage.bucket_name
-            except ConfigurationError:
-                resolved = None
-            uses.append(StorageUse(label, profile_name, resolved, field))
-    return uses
 
 
 @attrs.frozen
@@ -306,7 +133,7 @@ def _apply_policy(client: Minio, plan: BucketPlan) -> str | None:
     reduced = without_anonymous_access(current)
     if reduced is None:
         client.delete_bucket_policy(plan.bucket)
-    elif len(_statements(reduced)) == len(_statements(current)):
+    elif len(policy_statements(reduced)) == len(policy_statements(current)):
         return None
     else:
         client.set_bucket_policy(plan.bucket, json.dumps(reduced))

@@ -36,7 +36,6 @@ from django.core import checks
 from django.utils.module_loading import import_string
 
 from .bucket_names import bucket_name_problem
-from .buckets import StorageUse, storage_uses
 from .errors import ConfigurationError, Problem
 from .profile import AUTO_MEDIA_BUCKET, AUTO_STATIC_BUCKET, PROFILE_FIELDS, MinioProfile
 from .profile_sources import (
@@ -46,6 +45,7 @@ from .profile_sources import (
     configured_storages,
 )
 from .storage_options import storage_option_problems
+from .storage_usage import StorageUse, storage_uses
 
 __all__ = ["TAG", "check_minio_configuration", "messages_for"]
 

@@ -12,15 +12,17 @@ import urllib3
 from django.apps import apps
 from minio.error import S3Error
 
+from django_minio_backend.bucket_policies import (
+    public_read_policy,
+    same_policy,
+    without_anonymous_access,
+)
 from django_minio_backend.buckets import (
     BucketInitializationError,
     ensure_bucket,
     initialize_on_start,
     initialize_profile,
     initialize_profiles,
-    public_read_policy,
-    same_policy,
-    without_anonymous_access,
 )
 from django_minio_backend.errors import ConfigurationError, ServerUnavailableError
 from tests.helpers import server_profile

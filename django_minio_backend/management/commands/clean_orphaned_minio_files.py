@@ -16,10 +16,10 @@ from django.utils import timezone
 from minio.deleteobjects import DeleteObject
 from minio.error import MinioException, S3Error
 
-from ...buckets import StorageUse, storage_uses
 from ...clients import ProfileClients, profile_clients
 from ...errors import ConfigurationError
 from ...health import describe_error, server_url
+from ...storage_usage import StorageUse, storage_uses
 from ..selection import known_profiles, valid_configuration
 
 DB_CHUNK: Final = 2000

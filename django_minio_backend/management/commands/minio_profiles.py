@@ -7,11 +7,11 @@ from typing import Any, Final
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from ...buckets import storage_uses
 from ...errors import ConfigurationError
 from ...health import server_url
 from ...profile import MinioProfile
 from ...profile_sources import configuration
+from ...storage_usage import storage_uses
 
 MASK: Final = "***"  # what secrets are shown as
 
