@@ -320,19 +320,28 @@ def test_storages_options_select_profile_and_bucket(
     assert not s3_server.client().bucket_exists("cold-archive")
 
 
-def test_bucket_check_on_save_creates_the_bucket(
+def test_bucket_check_on_save_creates_the_bucket_once(
     settings: Any, s3_server: S3Server, unique_bucket: str
 ) -> None:
+    # SeaweedFS creates a missing bucket on PUT by itself, so "the bucket exists" would prove
+    # nothing: a public bucket must also get its public-read policy, which only we set.
+    pool = RecordingPool()
     settings.MINIO_PROFILES = {
         "default": server_profile(
             s3_server,
-            private_buckets=[unique_bucket],
+            public_buckets=[unique_bucket],
             default_bucket=unique_bucket,
             bucket_check_on_save=True,
+            http_client=pool,
         )
     }
-    MinioBackend().save("first.txt", ContentFile(b"x"))
-    assert s3_server.client().bucket_exists(unique_bucket)
+    storage = MinioBackend()
+    name = storage.save("first.txt", ContentFile(b"x"))
+    assert pool.methods()[-1] == "PUT" and len(pool.methods()) > 1  # bucket work came first
+    assert http.request("GET", storage.url(name)).status == 200
+    pool.requests.clear()
+    storage.save("second.txt", ContentFile(b"y"))
+    assert pool.methods() == ["PUT"]  # checked once per process and bucket
 
 
 def test_wrong_credentials_raise_without_the_secret(
