@@ -5,6 +5,7 @@ from .health import MinioServerStatus
 from .profile import MinioProfile, MinioProfileDict
 from .profile_files import load_profiles
 from .profile_sources import get_profile, get_profiles
+from .static_storage import MinioManifestStaticStorage
 from .storage import MinioBackend, MinioBackendStatic
 from .upload_paths import get_iso_date, iso_date_prefix
 
@@ -12,6 +13,7 @@ __all__ = [
     "ConfigurationError",
     "MinioBackend",
     "MinioBackendStatic",
+    "MinioManifestStaticStorage",
     "MinioProfile",
     "MinioProfileDict",
     "MinioServerStatus",

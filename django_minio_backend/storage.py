@@ -103,6 +103,8 @@ class MinioBackend(Storage):
 
     uses_static_bucket: ClassVar[bool] = False
     replaces_by_default: ClassVar[bool] = False
+    # exists() of a prefix lists it (one more request per miss): only where Django needs it.
+    directories_exist: ClassVar[bool] = False
     # Where migrations import the class from (the seed's path).
     deconstruct_path: ClassVar[str] = "django_minio_backend.models.MinioBackend"
 
@@ -315,12 +317,24 @@ class MinioBackend(Storage):
             return target.clients.internal.stat_object(target.bucket, key)
 
     def exists(self, name: str) -> bool:
-        """True when an object is stored under ``name`` (one HEAD request)."""
+        """True when an object is stored under ``name`` (one HEAD request).
+
+        ``""`` (the bucket's root) always exists. Static storages also answer True for a
+        "directory" holding objects, as ``collectstatic --clear`` expects.
+        """
+        if name in {"", "/"}:
+            return True
         try:
             self._stat(name)
         except FileNotFoundError:
-            return False
+            return self.directories_exist and self._is_directory(name)
         return True
+
+    def _is_directory(self, name: str) -> bool:
+        target = self._resolve()
+        with self._requests(target):
+            listing = target.clients.internal.list_objects(target.bucket, prefix=prefix_key(name))
+            return next(iter(listing), None) is not None
 
     def size(self, name: str) -> int:
         """The object's size in bytes."""
@@ -376,6 +390,7 @@ class MinioBackendStatic(MinioBackend):
 
     uses_static_bucket: ClassVar[bool] = True
     replaces_by_default: ClassVar[bool] = True
+    directories_exist: ClassVar[bool] = True
     deconstruct_path: ClassVar[str] = "django_minio_backend.models.MinioBackendStatic"
 
     def __init__(

@@ -57,3 +57,7 @@ class RecordingPool(urllib3.PoolManager):
     def methods(self) -> list[str]:
         """The HTTP methods sent so far, in order."""
         return [request.method for request in self.requests]
+
+    def listings(self) -> list[str]:
+        """The URLs of the bucket listings sent so far."""
+        return [r.url for r in self.requests if r.method == "GET" and "list-type=" in r.url]

@@ -1,0 +1,1 @@
+"""The example project (``demo_project/``) and ``python -m examples.demo``, which runs it."""
