@@ -25,8 +25,8 @@ typecheck: $(STAMP)
 	$(VENV)/bin/mypy django_minio_backend tests/typing tests/s3server.py
 
 lint: $(STAMP)
-	$(VENV)/bin/ruff check .
-	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/ruff check --no-cache .
+	$(VENV)/bin/ruff format --no-cache --check .
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis

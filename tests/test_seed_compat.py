@@ -11,10 +11,10 @@ import urllib3
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage, storages
 from django.db import models
-from django_minio_backend.models import MinioBackend as SeedPathBackend
-from django_minio_backend.models import iso_date_prefix as seed_iso_date_prefix
 
 from django_minio_backend import MinioBackend, MinioBackendStatic, iso_date_prefix
+from django_minio_backend.models import MinioBackend as SeedPathBackend
+from django_minio_backend.models import iso_date_prefix as seed_iso_date_prefix
 from tests.s3server import S3Server
 
 
