@@ -28,7 +28,7 @@ from minio.error import S3Error
 
 from .clients import ProfileClients, profile_clients
 from .errors import ConfigurationError, Problem, ServerUnavailableError
-from .health import MinioServerStatus, check_server
+from .health import MinioServerStatus, check_server, describe_error
 from .object_names import object_key, prefix_key
 from .object_reader import ObjectReader, open_object
 from .profile_sources import ProfileConfiguration, configuration, profile_name_for_options
@@ -199,7 +199,7 @@ class MinioBackend(Storage):
                 ) from None
             raise
         except urllib3.exceptions.HTTPError as exc:
-            reason = exc.reason if isinstance(exc, urllib3.exceptions.MaxRetryError) else exc
+            reason = describe_error(exc, target.clients.profile)
             raise ServerUnavailableError(
                 target.profile_name, target.clients.profile.endpoint, reason
             ) from exc

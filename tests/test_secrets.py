@@ -1,0 +1,389 @@
+"""Credentials never leak: not in logs, exceptions, tracebacks, command output, check messages,
+``repr``/``str`` of our objects, or migration files.
+
+Every scenario runs with canary credentials (random, unique strings) and a recorder that captures
+every log record of every logger at DEBUG plus every text the scenario produces; then no canary
+may appear in any of it. The access key is part of every SigV4 presigned URL (``X-Amz-Credential``)
+by design: ``url()`` results are checked to hold it only there.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import secrets
+import traceback
+import uuid
+from collections.abc import Callable, Iterator
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from django.core import checks
+from django.core.files.base import ContentFile
+from django.core.management import call_command
+from django.db import migrations, models
+from django.db.migrations.writer import MigrationWriter
+from minio.error import S3Error
+
+from django_minio_backend import (
+    MinioBackend,
+    MinioBackendStatic,
+    MinioProfile,
+    get_profile,
+    get_profiles,
+    iso_date_prefix,
+    load_profiles,
+)
+from django_minio_backend.clients import build_http_client, profile_clients
+from django_minio_backend.errors import ServerUnavailableError
+from django_minio_backend.profile_sources import configuration
+from tests.helpers import server_profile
+from tests.s3server import S3Server
+
+MiB = 1024 * 1024
+
+
+def canary(kind: str) -> str:
+    return f"canary-{kind}-{secrets.token_hex(12)}"
+
+
+class Recorder(logging.Handler):
+    """Every log record (formatted, with traceback) and every text a scenario hands it."""
+
+    def __init__(self, canaries: tuple[str, ...]) -> None:
+        super().__init__(logging.DEBUG)
+        self.canaries = canaries
+        self.texts: list[tuple[str, str]] = []
+        self.setFormatter(logging.Formatter("%(name)s %(levelname)s %(message)s"))
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            text = self.format(record)
+        except Exception as exc:  # a record that cannot even be formatted is a bug too
+            text = f"unformattable record {record.msg!r} {record.args!r}: {exc}"
+        self.texts.append((f"log {record.name}", text + repr(record.args)))
+
+    def add(self, where: str, value: object) -> None:
+        """Record ``value``'s str and repr (and the traceback, for an exception)."""
+        self.texts.append((where, f"{value!s}\n{value!r}"))
+        if isinstance(value, BaseException):
+            self.texts.append((where, "".join(traceback.format_exception(value))))
+
+    def run(self, where: str, action: Callable[[], object]) -> object:
+        """Run ``action``; record its result or the exception it raised."""
+        try:
+            result = action()
+        except Exception as exc:
+            self.add(f"{where} raised", exc)
+            return exc
+        self.add(where, result)
+        return result
+
+    def command(self, *args: str) -> None:
+        """Run a management command, recording stdout, stderr and any error."""
+        out, err = io.StringIO(), io.StringIO()
+        self.run(f"command {args}", lambda: call_command(*args, stdout=out, stderr=err))
+        self.texts.append((f"command {args} stdout", out.getvalue()))
+        self.texts.append((f"command {args} stderr", err.getvalue()))
+
+    def assert_clean(self) -> None:
+        assert self.texts, "the scenario recorded nothing"
+        leaks = [
+            (where, text)
+            for where, text in self.texts
+            for secret in self.canaries
+            if secret in text or secret.rsplit("-", 1)[-1] in text
+        ]
+        assert not leaks, f"a credential leaked: {leaks[:3]}"
+
+
+@pytest.fixture
+def recorder() -> Iterator[Callable[..., Recorder]]:
+    """``recorder(*canaries)``: a Recorder attached to the root logger at DEBUG."""
+    made: list[Recorder] = []
+    root = logging.getLogger()
+    level = root.level
+    root.setLevel(logging.DEBUG)
+    # Loggers that set their own level would hide DEBUG records from the root handler.
+    levels = {
+        name: logger.level
+        for name, logger in logging.root.manager.loggerDict.items()
+        if isinstance(logger, logging.Logger)
+    }
+    for name in levels:
+        logging.getLogger(name).setLevel(logging.NOTSET)
+
+    def make(*canaries: str) -> Recorder:
+        made.append(Recorder(canaries))
+        root.addHandler(made[-1])
+        return made[-1]
+
+    try:
+        yield make
+    finally:
+        for handler in made:
+            root.removeHandler(handler)
+        root.setLevel(level)
+        for name, old in levels.items():
+            logging.getLogger(name).setLevel(old)
+
+
+def assert_credential_only_in_signature(url: str, access_key: str, secret_key: str) -> None:
+    assert secret_key not in url
+    query = parse_qs(urlsplit(url).query)
+    without = url.replace(query["X-Amz-Credential"][0].replace("/", "%2F"), "")
+    assert access_key not in without
+    assert query["X-Amz-Credential"][0].startswith(access_key + "/")
+
+
+# --------------------------------------------------------------------------- profiles and errors
+
+
+def test_profile_repr_and_config_errors(recorder: Callable[..., Recorder], settings: Any) -> None:
+    access, secret = canary("ak"), canary("sk")
+    record = recorder(access, secret)
+    profile = MinioProfile(endpoint="minio:9000", access_key=access, secret_key=secret)
+    record.add("profile", profile)
+    record.add("profile fields", [getattr(profile, f) for f in ("endpoint", "region")])
+    # Invalid values next to valid secrets, and secrets of the wrong type.
+    bad_profiles: dict[str, Any] = {
+        "a": {"endpoint": "s3://x", "access_key": access, "secret_key": secret, "url_expiry": -1},
+        "b": {"endpoint": "x:9000", "access_key": access.encode(), "secret_key": [secret]},
+        "c": {"endpoint": "x:9000", "access_key": access, "secret_key": secret, "bogus": secret},
+    }
+    settings.MINIO_PROFILES = bad_profiles
+    record.run("get_profiles", get_profiles)
+    record.run("get_profile", lambda: get_profile("a"))
+    record.add("configuration", configuration())
+    record.run("MinioProfile(**b)", lambda: MinioProfile(**bad_profiles["b"]))
+    record.run("check messages", lambda: [str(m) for m in checks.run_checks()])
+    record.command("check")
+    record.command("minio_profiles")
+    record.command("minio_profiles", "--json")
+    record.assert_clean()
+
+
+def test_flat_and_upstream_settings_errors(
+    recorder: Callable[..., Recorder], settings: Any
+) -> None:
+    access, secret = canary("ak"), canary("sk")
+    record = recorder(access, secret)
+    settings.MINIO_ENDPOINT = "minio:9000"
+    settings.MINIO_ACCESS_KEY = access
+    settings.MINIO_SECRET_KEY = secret
+    settings.MINIO_URL_EXPIRY_HOURS = 1000
+    settings.MINIO_PRIVATE_BUCKETS = "not-a-list"
+    record.run("flat", get_profiles)
+    record.command("check")
+    del settings.MINIO_ENDPOINT, settings.MINIO_ACCESS_KEY, settings.MINIO_SECRET_KEY
+    del settings.MINIO_URL_EXPIRY_HOURS, settings.MINIO_PRIVATE_BUCKETS
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "archive": {
+            "BACKEND": "django_minio_backend.models.MinioBackend",
+            "OPTIONS": {
+                "MINIO_ENDPOINT": "minio:9000",
+                "MINIO_ACCESS_KEY": access,
+                "MINIO_SECRET_KEY": secret,
+                "MINIO_USE_HTTPS": "yes",
+                "MINIO_UNKNOWN": secret,
+            },
+        },
+    }
+    record.run("upstream", get_profiles)
+    record.command("check")
+    record.command("minio_profiles")
+    record.assert_clean()
+
+
+def test_profile_files_errors(
+    recorder: Callable[..., Recorder], tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    access, secret = canary("ak"), canary("sk")
+    record = recorder(access, secret)
+    monkeypatch.setenv("CANARY_SECRET", secret)
+    path = tmp_path / "profiles.toml"
+    path.write_text(
+        "[main]\n"
+        'endpoint = "minio:9000"\n'
+        f'access_key = "{access}"\n'
+        'secret_key = "${CANARY_SECRET}"\n'
+        'url_expiry = "soon"\n'
+        'region = "${MISSING_VARIABLE}"\n'
+    )
+    record.run("load_profiles", lambda: load_profiles(path))
+    path.write_text(
+        f'[main]\nendpoint = "minio:9000"\naccess_key = "{access}"\nsecret_key = "{secret}\n'
+    )
+    record.run("load_profiles broken toml", lambda: load_profiles(path))
+    record.assert_clean()
+
+
+# --------------------------------------------------------------------------- storage and commands
+
+
+@pytest.fixture
+def live(settings: Any, s3_server: S3Server, unique_bucket: str) -> str:
+    """Profiles on the test server: ``live`` (right keys), ``wrong-secret``, ``wrong-key``,
+    ``down`` (nothing listens). Returns the bucket."""
+    s3_server.client().make_bucket(unique_bucket)
+    buckets = {"private_buckets": [unique_bucket], "default_bucket": unique_bucket}
+    fast = {"connect_timeout": 0.5, "read_timeout": 5.0, "max_retries": 1}
+    settings.MINIO_PROFILES = {
+        "live": server_profile(
+            s3_server, multipart_threshold=5 * MiB, multipart_part_size=5 * MiB, **buckets
+        ),
+        "wrong-secret": server_profile(s3_server, secret_key=WRONG_SECRET, **buckets, **fast),
+        "wrong-key": server_profile(s3_server, access_key=WRONG_KEY, **buckets, **fast),
+        "down": server_profile(s3_server, endpoint="127.0.0.1:9", **buckets, **fast),
+    }
+    return unique_bucket
+
+
+WRONG_KEY = canary("wrong-ak")
+WRONG_SECRET = canary("wrong-sk")
+
+
+def storage_scenario(
+    record: Recorder, storage: MinioBackend, prefix: str
+) -> tuple[object, list[str]]:
+    """Every storage operation; returns the outcome of the first save and the URLs produced
+    (checked apart)."""
+    record.add("storage", storage)
+    name = record.run("save", lambda: storage.save(f"{prefix}/a.txt", ContentFile(b"hello")))
+    big = record.run(
+        "save multipart",
+        lambda: storage.save(f"{prefix}/big.bin", ContentFile(b"x" * (6 * MiB))),
+    )
+    saved = name if isinstance(name, str) else f"{prefix}/a.txt"
+    record.run("save again (renamed)", lambda: storage.save(saved, ContentFile(b"again")))
+
+    def read() -> object:
+        with storage.open(saved) as handle:
+            record.add("file", handle)
+            return handle.read()
+
+    record.run("open", read)
+    record.run("open missing", lambda: storage.open(f"{prefix}/missing.txt"))
+    record.run("exists", lambda: storage.exists(saved))
+    record.run("size", lambda: storage.size(saved))
+    record.run("modified", lambda: storage.get_modified_time(saved))
+    record.run("listdir", lambda: storage.listdir(prefix))
+    record.run("available", storage.is_minio_available)
+    record.run("status details", lambda: storage.is_minio_available().details)
+    record.run("suspicious name", lambda: storage.save("../escape", ContentFile(b"x")))
+    record.run("path", lambda: storage.path(saved))
+    url = storage.url(saved)  # checked apart: it holds the access key by design
+    record.run("delete", lambda: storage.delete(saved))
+    if isinstance(big, str):
+        record.run("delete big", lambda: storage.delete(big))
+    return name, [url]
+
+
+def test_storage_with_right_and_wrong_credentials(
+    recorder: Callable[..., Recorder], s3_server: S3Server, live: str
+) -> None:
+    record = recorder(s3_server.access_key, s3_server.secret_key, WRONG_KEY, WRONG_SECRET)
+    prefix = f"secrets/{uuid.uuid4().hex}"
+    urls: list[str] = []
+    outcomes: dict[str, object] = {}
+    for profile in ("live", "wrong-secret", "wrong-key", "down"):
+        storage = MinioBackend(profile=profile)
+        outcomes[profile], produced = storage_scenario(record, storage, f"{prefix}/{profile}")
+        urls += produced
+        record.add("clients", profile_clients(profile))
+        record.add("profile", get_profile(profile))
+    record.add("static storage", MinioBackendStatic(profile="live"))
+    record.add("http client", build_http_client(get_profile("live")))
+    record.assert_clean()
+    # Each scenario went where it should: the canaries were really on the wire.
+    assert outcomes["live"] == f"{prefix}/live/a.txt"
+    assert isinstance(outcomes["wrong-secret"], S3Error)
+    assert outcomes["wrong-secret"].code == "SignatureDoesNotMatch"
+    assert isinstance(outcomes["wrong-key"], S3Error)
+    assert outcomes["wrong-key"].code == "InvalidAccessKeyId"
+    assert isinstance(outcomes["down"], ServerUnavailableError)
+    assert len(urls) == 4
+    for url in urls:
+        key = WRONG_KEY if "canary-wrong-ak" in url else s3_server.access_key
+        assert_credential_only_in_signature(url, key, s3_server.secret_key)
+        assert WRONG_SECRET not in url
+
+
+def test_commands_with_right_and_wrong_credentials(
+    recorder: Callable[..., Recorder], s3_server: S3Server, live: str
+) -> None:
+    record = recorder(s3_server.access_key, s3_server.secret_key, WRONG_KEY, WRONG_SECRET)
+    record.command("minio_profiles")
+    record.command("minio_profiles", "--json")
+    record.command("is_minio_available")
+    for profile in ("live", "wrong-secret", "wrong-key", "down"):
+        record.command("is_minio_available", "--profile", profile)
+        record.command("initialize_buckets", "--profile", profile)
+    record.command("check")
+    record.assert_clean()
+
+
+# --------------------------------------------------------------------------- migrations
+
+
+def migration_text(field: models.Field[Any, Any]) -> str:
+    """The file makemigrations would write for a model with ``field``."""
+    operation = migrations.CreateModel(
+        "Document", fields=[("id", models.BigAutoField(primary_key=True)), ("scan", field)]
+    )
+    migration = type("Migration", (migrations.Migration,), {"operations": [operation]})
+    return MigrationWriter(migration("0001_initial", "testapp")).as_string()
+
+
+@pytest.mark.django_db
+def test_migrations_record_names_not_credentials(
+    recorder: Callable[..., Recorder], settings: Any
+) -> None:
+    access, secret = canary("ak"), canary("sk")
+    record = recorder(access, secret)
+    settings.MINIO_PROFILES = {
+        "archive": {"endpoint": "archive:9000", "access_key": access, "secret_key": secret},
+        "testapp": {"endpoint": "testapp:9000", "access_key": access, "secret_key": secret},
+    }
+    field = models.FileField(
+        storage=MinioBackend(bucket_name="cold", profile="archive"), upload_to=iso_date_prefix
+    )
+    text = migration_text(field)
+    assert "MinioBackend(" in text and "'archive'" in text and "'cold'" in text
+    record.texts.append(("migration", text))
+    # The real thing: the migration makemigrations writes for tests.testapp's Document model.
+    out = io.StringIO()
+    call_command("makemigrations", "testapp", "--dry-run", "--verbosity", "3", stdout=out)
+    written = out.getvalue()
+    assert "MinioBackend(" in written and "testapp:9000" not in written
+    record.texts.append(("makemigrations testapp", written))
+    record.assert_clean()
+
+
+@pytest.mark.django_db
+def test_migration_of_a_storage_built_from_upstream_options(
+    recorder: Callable[..., Recorder], settings: Any
+) -> None:
+    # Upstream 4.x projects keep MINIO_* keys, secrets included, in STORAGES OPTIONS; Django
+    # builds the storage from those OPTIONS. A FileField using it must not copy them into a
+    # migration file.
+    access, secret = canary("ak"), canary("sk")
+    record = recorder(access, secret)
+    options: dict[str, Any] = {
+        "MINIO_ENDPOINT": "minio:9000",
+        "MINIO_ACCESS_KEY": access,
+        "MINIO_SECRET_KEY": secret,
+        "MINIO_DEFAULT_BUCKET": "media",
+        "MINIO_PRIVATE_BUCKETS": ["media"],
+    }
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "archive": {"BACKEND": "django_minio_backend.models.MinioBackend", "OPTIONS": options},
+    }
+    storage = MinioBackend(**options)
+    record.add("storage", storage)
+    record.texts.append(("migration", migration_text(models.FileField(storage=storage))))
+    record.command("makemigrations", "--dry-run", "--verbosity", "3")
+    record.assert_clean()
