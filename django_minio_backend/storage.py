@@ -12,6 +12,8 @@ import contextlib
 import io
 import mimetypes
 import posixpath
+import threading
+import time
 from collections.abc import Iterator, Mapping
 from datetime import datetime
 from typing import IO, Any, ClassVar, Final
@@ -40,6 +42,7 @@ __all__ = ["MinioBackend", "MinioBackendStatic", "MinioObjectFile"]
 # S3 error codes that mean "this object is not there".
 MISSING_CODES: Final = frozenset({"NoSuchKey", "NoSuchObject", "ResourceNotFound", "NoSuchBucket"})
 READ_BUFFER: Final = 64 * 1024
+STAT_REUSE_SECONDS: Final = 1.0
 MAX_RENAMES: Final = 100
 # Types that mimetypes may not know on a slim system, but browsers need for static files.
 _EXTRA_TYPES: Final = {
@@ -135,6 +138,7 @@ class MinioBackend(Storage):
             self._given["profile"] = profile
         self._bucket_arg = bucket_name
         self._target: _Target | None = None
+        self._recent_stats: dict[int, tuple[str, Any, float]] = {}
 
     def deconstruct(self) -> tuple[str, tuple[Any, ...], dict[str, Any]]:
         """What a migration records: the profile name, bucket and options, never keys.
@@ -240,6 +244,7 @@ class MinioBackend(Storage):
         return self._save_available(name, content, None)
 
     def _save_available(self, name: str, content: Any, max_length: int | None) -> str:
+        self._forget_stats()
         target = self._resolve()
         if target.clients.profile.bucket_check_on_save:
             from .buckets import ensure_bucket
@@ -291,6 +296,7 @@ class MinioBackend(Storage):
 
     def delete(self, name: str) -> None:
         """Remove the object; a missing object is not an error."""
+        self._forget_stats()
         key = object_key(name)
         target = self._resolve()
         with self._requests(target):
@@ -310,11 +316,28 @@ class MinioBackend(Storage):
             reader = open_object(target.clients.internal, target.bucket, key)
         return MinioObjectFile(reader, name, mode)
 
-    def _stat(self, name: str) -> Any:
+    def _stat(self, name: str, *, remember: bool = False) -> Any:
+        # exists() followed at once by get_modified_time() or size() of the same name (as
+        # collectstatic does for every file) shares one HEAD: the answer is reused once, and only
+        # within STAT_REUSE_SECONDS, by the thread that asked.
+        thread = threading.get_ident()
+        recent = self._recent_stats.pop(thread, None)
+        if (
+            recent is not None
+            and recent[0] == name
+            and time.monotonic() - recent[2] < (STAT_REUSE_SECONDS)
+        ):
+            return recent[1]
         key = object_key(name)
         target = self._resolve()
         with self._requests(target, key):
-            return target.clients.internal.stat_object(target.bucket, key)
+            stat = target.clients.internal.stat_object(target.bucket, key)
+        if remember:
+            self._recent_stats[thread] = (name, stat, time.monotonic())
+        return stat
+
+    def _forget_stats(self) -> None:
+        self._recent_stats.pop(threading.get_ident(), None)
 
     def exists(self, name: str) -> bool:
         """True when an object is stored under ``name`` (one HEAD request).
@@ -325,7 +348,7 @@ class MinioBackend(Storage):
         if name in {"", "/"}:
             return True
         try:
-            self._stat(name)
+            self._stat(name, remember=True)
         except FileNotFoundError:
             return self.directories_exist and self._is_directory(name)
         return True
