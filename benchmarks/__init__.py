@@ -1,0 +1,1 @@
+"""Benchmarks: this package against the raw minio SDK and its peers (``make bench``)."""

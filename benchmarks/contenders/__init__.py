@@ -1,0 +1,1 @@
+"""Worker scripts, one per contender; each runs inside that contender's environment."""
