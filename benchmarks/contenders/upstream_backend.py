@@ -48,9 +48,8 @@ class Upstream(DjangoContender):
         }
 
     def media_storages(self, config: dict[str, Any]) -> tuple[Any, Any]:
-        from django_minio_backend.models import MinioBackend
-
         import django_minio_backend
+        from django_minio_backend.models import MinioBackend
 
         # Same import name as this repository's package: make sure we measure upstream.
         version = self.versions()["django-minio-backend"]
