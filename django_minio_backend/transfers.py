@@ -8,7 +8,9 @@ A multipart upload that fails for any reason is aborted, so no upload is left op
 from __future__ import annotations
 
 import logging
+from collections import deque
 from collections.abc import Iterator, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import IO, Final
 
 from minio import Minio
@@ -29,6 +31,8 @@ MIN_PART_SIZE: Final = 5 * MiB
 MAX_PART_SIZE: Final = 5 * 1024 * MiB
 MAX_SINGLE_PUT: Final = 5 * 1024 * MiB
 MAX_PARTS: Final = 10_000
+# Parts on the wire at once: overlaps reading the next part with the server's answer.
+PARTS_IN_FLIGHT: Final = 2
 
 
 class IncompleteStreamError(OSError):
@@ -187,15 +191,32 @@ def _multipart(
 def _upload_parts(
     client: Minio, bucket: str, key: str, upload_id: str, parts: Iterator[bytes]
 ) -> list[tuple[int, str]]:
-    """Upload ``parts`` one after the other; return their (number, ETag) in order."""
-    # Sequential on purpose: 3 parts in flight were not measurably faster on loopback.
+    """Upload ``parts`` with up to ``PARTS_IN_FLIGHT`` at once; return (number, ETag) in order.
+
+    The next part is read while the previous ones are on the wire, so memory holds at most
+    ``PARTS_IN_FLIGHT + 1`` parts.
+    """
     etags: list[tuple[int, str]] = []
-    for data in parts:  # no enumerate(): it would keep the previous part alive during a read
-        number = len(etags) + 1
-        etags.append(
-            (number, sdk_requests.upload_part(client, bucket, key, upload_id, number, data))
-        )
-        del data
+    in_flight: deque[tuple[int, Future[str]]] = deque()
+    pool = ThreadPoolExecutor(PARTS_IN_FLIGHT, thread_name_prefix="minio-upload-part")
+    try:
+        number = 0
+        for data in parts:  # no enumerate(): it would keep the previous part alive during a read
+            number += 1  # noqa: SIM113
+            if len(in_flight) == PARTS_IN_FLIGHT:
+                done, future = in_flight.popleft()
+                etags.append((done, future.result()))
+            future = pool.submit(
+                sdk_requests.upload_part, client, bucket, key, upload_id, number, data
+            )
+            in_flight.append((number, future))
+            del data, future
+        while in_flight:
+            done, future = in_flight.popleft()
+            etags.append((done, future.result()))
+    finally:
+        # On failure, wait for the parts still being sent, so that the abort comes after them.
+        pool.shutdown(wait=True, cancel_futures=True)
     return etags
 
 
