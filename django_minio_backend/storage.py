@@ -43,6 +43,7 @@ __all__ = ["MinioBackend", "MinioBackendStatic", "MinioObjectFile"]
 MISSING_CODES: Final = frozenset({"NoSuchKey", "NoSuchObject", "ResourceNotFound", "NoSuchBucket"})
 READ_BUFFER: Final = 64 * 1024
 STAT_REUSE_SECONDS: Final = 1.0
+MAX_LISTED_DIRECTORIES: Final = 10_000
 MAX_RENAMES: Final = 100
 # Types that mimetypes may not know on a slim system, but browsers need for static files.
 _EXTRA_TYPES: Final = {
@@ -106,8 +107,6 @@ class MinioBackend(Storage):
 
     uses_static_bucket: ClassVar[bool] = False
     replaces_by_default: ClassVar[bool] = False
-    # exists() of a prefix lists it (one more request per miss): only where Django needs it.
-    directories_exist: ClassVar[bool] = False
     # Where migrations import the class from (the seed's path).
     deconstruct_path: ClassVar[str] = "django_minio_backend.models.MinioBackend"
 
@@ -139,6 +138,7 @@ class MinioBackend(Storage):
         self._bucket_arg = bucket_name
         self._target: _Target | None = None
         self._recent_stats: dict[int, tuple[str, Any, float]] = {}
+        self._listed_directories: set[str] = set()
 
     def deconstruct(self) -> tuple[str, tuple[Any, ...], dict[str, Any]]:
         """What a migration records: the profile name, bucket and options, never keys.
@@ -342,22 +342,16 @@ class MinioBackend(Storage):
     def exists(self, name: str) -> bool:
         """True when an object is stored under ``name`` (one HEAD request).
 
-        ``""`` (the bucket's root) always exists. Static storages also answer True for a
-        "directory" holding objects, as ``collectstatic --clear`` expects.
+        ``""`` (the bucket's root) and directories returned by an earlier ``listdir()`` exist
+        too, as ``collectstatic --clear`` expects; that costs no request.
         """
         if name in {"", "/"}:
             return True
         try:
             self._stat(name, remember=True)
         except FileNotFoundError:
-            return self.directories_exist and self._is_directory(name)
+            return name.strip("/") in self._listed_directories
         return True
-
-    def _is_directory(self, name: str) -> bool:
-        target = self._resolve()
-        with self._requests(target):
-            listing = target.clients.internal.list_objects(target.bucket, prefix=prefix_key(name))
-            return next(iter(listing), None) is not None
 
     def size(self, name: str) -> int:
         """The object's size in bytes."""
@@ -384,6 +378,9 @@ class MinioBackend(Storage):
                     directories.append(relative.rstrip("/"))
                 elif relative:
                     files.append(relative)
+        if len(self._listed_directories) > MAX_LISTED_DIRECTORIES:
+            self._listed_directories.clear()
+        self._listed_directories.update(prefix + directory for directory in directories)
         return directories, files
 
     def url(self, name: str | None) -> str:
@@ -413,7 +410,6 @@ class MinioBackendStatic(MinioBackend):
 
     uses_static_bucket: ClassVar[bool] = True
     replaces_by_default: ClassVar[bool] = True
-    directories_exist: ClassVar[bool] = True
     deconstruct_path: ClassVar[str] = "django_minio_backend.models.MinioBackendStatic"
 
     def __init__(
