@@ -1,3 +1,24 @@
 from __future__ import annotations
 
+import pytest
+from minio import Minio
+
+from tests.helpers import new_bucket_name
+from tests.s3server import S3Server
+
 pytest_plugins = ["tests.server_fixtures"]
+
+
+@pytest.fixture(scope="module")
+def s3_client(s3_server: S3Server) -> Minio:
+    """A minio client for the session's server, one per test module."""
+    return s3_server.client()
+
+
+@pytest.fixture(scope="module")
+def bucket(s3_client: Minio) -> str:
+    """One bucket per test module (a new bucket's first large write costs about a second);
+    every test uses its own object names."""
+    name = new_bucket_name()
+    s3_client.make_bucket(name)
+    return name

@@ -254,17 +254,28 @@ class S3Server:
         env["TMPDIR"] = str(self.work_dir / "tmp")
         return env
 
-    def client(self, *, retries: bool = True) -> Minio:
-        """A ``Minio`` client for this server (region fixed, so presigning needs no request)."""
-        http_client = (
-            None
-            if retries
-            else urllib3.PoolManager(retries=False, timeout=urllib3.Timeout(connect=2.0, read=10.0))
-        )
+    def client(
+        self,
+        *,
+        retries: bool = True,
+        http_client: urllib3.PoolManager | None = None,
+        endpoint: str | None = None,
+        access_key: str | None = None,
+        secret_key: str | None = None,
+    ) -> Minio:
+        """A ``Minio`` client for this server (region fixed, so presigning needs no request).
+
+        ``http_client`` replaces the SDK's pool (``retries`` is then ignored); ``endpoint``
+        (a proxy in front of the server), ``access_key`` and ``secret_key`` replace the server's.
+        """
+        if http_client is None and not retries:
+            http_client = urllib3.PoolManager(
+                retries=False, timeout=urllib3.Timeout(connect=2.0, read=10.0)
+            )
         return Minio(
-            self.endpoint,
-            access_key=self.access_key,
-            secret_key=self.secret_key,
+            endpoint or self.endpoint,
+            access_key=self.access_key if access_key is None else access_key,
+            secret_key=self.secret_key if secret_key is None else secret_key,
             secure=False,
             region=REGION,
             http_client=http_client,

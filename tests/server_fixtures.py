@@ -7,11 +7,11 @@ tests.server_fixtures``. Servers start lazily: a session that requests no fixtur
 from __future__ import annotations
 
 import secrets
-import uuid
 from collections.abc import Iterator
 
 import pytest
 
+from tests.helpers import new_bucket_name
 from tests.s3server import S3Server, running_s3_server
 
 __all__ = ["s3_server", "s3_server_b", "unique_bucket"]
@@ -40,4 +40,4 @@ def s3_server_b() -> Iterator[S3Server]:
 @pytest.fixture
 def unique_bucket() -> str:
     """A fresh, valid bucket name such as ``t-1f3a...``; the bucket is not created."""
-    return f"t-{uuid.uuid4().hex[:20]}"
+    return new_bucket_name()

@@ -25,15 +25,11 @@ from django_minio_backend.buckets import (
     initialize_profiles,
 )
 from django_minio_backend.errors import ConfigurationError, ServerUnavailableError
-from tests.helpers import server_profile
+from tests.helpers import bucket_names, minio_storages, server_profile
 from tests.s3server import S3Server
 from tests.test_health import down_profile
 
 ANONYMOUS = urllib3.PoolManager(retries=False, timeout=10.0)
-
-
-def bucket_names(count: int) -> list[str]:
-    return [f"t-{uuid.uuid4().hex[:20]}" for _ in range(count)]
 
 
 def put(server: S3Server, bucket: str, key: str = "file.txt") -> str:
@@ -234,20 +230,13 @@ def test_buckets_used_by_storages_are_created(settings: Any, s3_server: S3Server
         ),
         "other": server_profile(s3_server),
     }
-    settings.STORAGES = {
-        "default": {
-            "BACKEND": "django_minio_backend.models.MinioBackend",
-            "OPTIONS": {"profile": "p"},
-        },
-        "staticfiles": {
-            "BACKEND": "django_minio_backend.models.MinioBackendStatic",
-            "OPTIONS": {"profile": "p"},
-        },
-        "extra": {
+    settings.STORAGES = minio_storages(
+        "p",
+        extra={
             "BACKEND": "django_minio_backend.models.MinioBackend",
             "OPTIONS": {"profile": "p", "bucket_name": extra},
         },
-    }
+    )
     reports = initialize_profile("p")
     assert [(r.bucket, r.kind, r.actions[:1]) for r in reports] == [
         (media, "private", ("created",)),

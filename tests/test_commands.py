@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import json
-import uuid
 from typing import Any
 
 import pytest
@@ -12,16 +11,12 @@ import urllib3
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from tests.helpers import server_profile
+from tests.helpers import bucket_names, minio_storages, server_profile
 from tests.s3server import S3Server
 from tests.test_health import down_profile
 from tests.testapp.models import Document
 
 ANONYMOUS = urllib3.PoolManager(retries=False, timeout=10.0)
-
-
-def names(count: int) -> list[str]:
-    return [f"t-{uuid.uuid4().hex[:20]}" for _ in range(count)]
 
 
 def run(*args: str) -> tuple[str, str]:
@@ -53,7 +48,7 @@ def keys(server: S3Server, bucket: str) -> list[str]:
 
 
 def test_initialize_buckets_twice(settings: Any, s3_server: S3Server) -> None:
-    private, public = names(2)
+    private, public = bucket_names(2)
     settings.MINIO_PROFILES = {
         "main": server_profile(s3_server, private_buckets=[private], public_buckets=[public])
     }
@@ -76,7 +71,7 @@ def test_initialize_buckets_twice(settings: Any, s3_server: S3Server) -> None:
 
 
 def test_initialize_buckets_selected_profiles_only(settings: Any, s3_server: S3Server) -> None:
-    a, b, c = names(3)
+    a, b, c = bucket_names(3)
     settings.MINIO_PROFILES = {
         "a": server_profile(s3_server, private_buckets=[a]),
         "b": server_profile(s3_server, private_buckets=[b]),
@@ -99,7 +94,7 @@ def test_initialize_buckets_unknown_profile_lists_known(settings: Any, s3_server
 
 
 def test_initialize_buckets_failure_names_profile(settings: Any, s3_server: S3Server) -> None:
-    ok, lost = names(2)
+    ok, lost = bucket_names(2)
     down = down_profile(private_buckets=[lost])
     settings.MINIO_PROFILES = {
         "up": server_profile(s3_server, private_buckets=[ok]),
@@ -159,7 +154,7 @@ def test_is_minio_available_wrong_credentials_is_down(settings: Any, s3_server: 
 
 
 def test_minio_profiles_text_and_json(settings: Any, s3_server: S3Server) -> None:
-    media, assets = names(2)
+    media, assets = bucket_names(2)
     settings.MINIO_PROFILES = {
         "main": server_profile(
             s3_server,
@@ -172,16 +167,7 @@ def test_minio_profiles_text_and_json(settings: Any, s3_server: S3Server) -> Non
         ),
         "testapp": server_profile(s3_server),
     }
-    settings.STORAGES = {
-        "default": {
-            "BACKEND": "django_minio_backend.models.MinioBackend",
-            "OPTIONS": {"profile": "main"},
-        },
-        "staticfiles": {
-            "BACKEND": "django_minio_backend.models.MinioBackendStatic",
-            "OPTIONS": {"profile": "main"},
-        },
-    }
+    settings.STORAGES = minio_storages("main")
     text, _ = run("minio_profiles")
     assert "main (MINIO_PROFILES)" in text
     assert f"http://{s3_server.endpoint}" in text
@@ -240,7 +226,7 @@ def test_minio_profiles_sources_and_problems(settings: Any) -> None:
 @pytest.fixture
 def testapp_buckets(settings: Any, s3_server: S3Server) -> tuple[str, str]:
     """The profile "testapp" of ``Document``'s fields, with fresh media and static buckets."""
-    media, static = names(2)
+    media, static = bucket_names(2)
     settings.MINIO_PROFILES = {
         "testapp": server_profile(
             s3_server, private_buckets=[media, static], default_bucket=media, static_bucket=static
@@ -313,7 +299,7 @@ def test_clean_orphaned_keeps_recent_objects_with_min_age(
 def test_clean_orphaned_refuses_unknown_or_unused(
     s3_server: S3Server, testapp_buckets: tuple[str, str]
 ) -> None:
-    (unused,) = names(1)
+    (unused,) = bucket_names(1)
     _, error = run_failing("clean_orphaned_minio_files", "--profile", "nope", "--bucket", unused)
     assert "unknown profile 'nope'; known profiles: 'testapp'" in str(error)
     _, error = run_failing("clean_orphaned_minio_files", "--profile", "testapp", "--bucket", unused)

@@ -37,8 +37,9 @@ def project_env(s3_server: S3Server, s3_server_b: S3Server, tmp_path: Path) -> d
     }
 
 
-def manage(env: dict[str, str], *args: str) -> str:
-    result = subprocess.run(
+def run_manage(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    """``manage.py args`` of the example project, output captured; may fail."""
+    return subprocess.run(
         [sys.executable, "manage.py", *args],
         cwd=PROJECT,
         env=env,
@@ -47,6 +48,10 @@ def manage(env: dict[str, str], *args: str) -> str:
         timeout=120,
         check=False,
     )
+
+
+def manage(env: dict[str, str], *args: str) -> str:
+    result = run_manage(env, *args)
     assert result.returncode == 0, f"manage.py {' '.join(args)}:\n{result.stdout}{result.stderr}"
     return result.stdout
 
@@ -60,15 +65,7 @@ def test_check_passes_and_migrations_are_complete(project_env: dict[str, str], s
 
 def test_check_reports_a_missing_secret(project_env: dict[str, str]) -> None:
     env = {**project_env, "DEMO_ARCHIVE_SECRET_KEY": ""}
-    result = subprocess.run(
-        [sys.executable, "manage.py", "check"],
-        cwd=PROJECT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    result = run_manage(env, "check")
     assert result.returncode != 0
     assert "archive" in result.stderr and "secret_key" in result.stderr
     assert project_env["DEMO_DEFAULT_SECRET_KEY"] not in result.stderr + result.stdout

@@ -31,7 +31,7 @@ from django_minio_backend import MinioBackend
 from django_minio_backend.clients import profile_clients
 from django_minio_backend.errors import ServerUnavailableError
 from tests.fault_proxy import FaultProxy
-from tests.helpers import server_profile
+from tests.helpers import read_object, server_profile
 from tests.s3server import S3Server
 
 MiB = 1024 * 1024
@@ -77,15 +77,6 @@ def chain(exc: BaseException) -> list[BaseException]:
         found.append(current)
         pending.extend([current.__cause__, current.__context__, getattr(current, "reason", None)])
     return found
-
-
-def read_all(client: Minio, bucket: str, key: str) -> bytes:
-    response = client.get_object(bucket, key)
-    try:
-        return response.read()
-    finally:
-        response.close()
-        response.release_conn()
 
 
 def keys_under(client: Minio, bucket: str, prefix: str) -> list[str]:
@@ -191,6 +182,12 @@ def setup(settings: Any, s3_server: S3Server, proxy: FaultProxy, unique_bucket: 
     return Setup(MinioBackend(profile=PROFILE), proxy, unique_bucket, direct)
 
 
+def assert_unavailable_naming_profile_and_endpoint(exc: BaseException, setup: Setup) -> None:
+    assert isinstance(exc, ServerUnavailableError), repr(exc)
+    assert f"profile {PROFILE!r}" in str(exc)
+    assert setup.proxy.endpoint in str(exc)
+
+
 def report(fault: str, exc: BaseException, seconds: float) -> None:
     """One line per fault for the record (``pytest -s`` shows them)."""
     print(f"\nFAULT {fault}: {type(exc).__name__} after {seconds:.2f} s: {exc}")
@@ -203,7 +200,7 @@ def test_proxy_passes_traffic_and_counts_it(setup: Setup) -> None:
     client = profile_clients(PROFILE).internal
     data = os.urandom(300_000)
     client.put_object(setup.bucket, "through-proxy", io.BytesIO(data), len(data))
-    assert read_all(client, setup.bucket, "through-proxy") == data
+    assert read_object(client, setup.bucket, "through-proxy") == data
     assert setup.proxy.stats.bytes_up > len(data)
     assert setup.proxy.stats.bytes_down > len(data)
 
@@ -289,9 +286,7 @@ def test_refused_connection_fails_fast_naming_profile_and_endpoint(
     setup.proxy.refuse()
     exc, seconds = failure(lambda: OPERATIONS[operation](setup.storage, setup.name()))
     report(f"refused/{operation}", exc, seconds)
-    assert isinstance(exc, ServerUnavailableError), repr(exc)
-    assert f"profile {PROFILE!r}" in str(exc)
-    assert setup.proxy.endpoint in str(exc)
+    assert_unavailable_naming_profile_and_endpoint(exc, setup)
     assert seconds < worst_case(CONNECT_TIMEOUT)
 
 
@@ -302,9 +297,7 @@ def test_unanswered_connect_fails_within_connect_timeout_times_attempts(
     setup.proxy.blackhole()
     exc, seconds = failure(lambda: OPERATIONS[operation](setup.storage, setup.name()))
     report(f"connect-timeout/{operation}", exc, seconds)
-    assert isinstance(exc, ServerUnavailableError), repr(exc)
-    assert f"profile {PROFILE!r}" in str(exc)
-    assert setup.proxy.endpoint in str(exc)
+    assert_unavailable_naming_profile_and_endpoint(exc, setup)
     assert any(isinstance(e, urllib3.exceptions.ConnectTimeoutError) for e in chain(exc))
     assert seconds < worst_case(CONNECT_TIMEOUT)
 
@@ -387,7 +380,7 @@ def test_lost_answer_to_an_upload_leaves_it_complete_or_absent(setup: Setup) -> 
     assert isinstance(exc, ServerUnavailableError), repr(exc)
     setup.proxy.pass_through()
     if keys_under(setup.direct, setup.bucket, name):
-        assert read_all(setup.direct, setup.bucket, name) == data
+        assert read_object(setup.direct, setup.bucket, name) == data
 
 
 def test_stalled_upload_times_out(setup: Setup) -> None:
@@ -544,7 +537,7 @@ def restart_and_wait(server: S3Server, bucket: str, key: str) -> None:
     deadline = time.monotonic() + 60
     while True:
         try:
-            read_all(client, bucket, key)
+            read_object(client, bucket, key)
             return
         except (S3Error, urllib3.exceptions.HTTPError):
             if time.monotonic() > deadline:

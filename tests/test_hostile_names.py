@@ -25,7 +25,7 @@ from minio import Minio
 
 from django_minio_backend import MinioBackend
 from tests.fault_proxy import FaultProxy
-from tests.helpers import server_profile
+from tests.helpers import make_public_bucket, read_object, server_profile
 from tests.s3server import S3Server
 
 MAX_KEY_BYTES = 1024
@@ -129,8 +129,9 @@ def targets(settings: Any, s3_server: S3Server, unique_bucket: str) -> Iterator[
     direct = s3_server.client()
     public = f"{unique_bucket}-pub"
     sibling = f"{unique_bucket}-sib"
-    for bucket in (unique_bucket, public, sibling):
+    for bucket in (unique_bucket, sibling):
         direct.make_bucket(bucket)
+    make_public_bucket(direct, public)
     with FaultProxy(s3_server.endpoint) as proxy:
         settings.MINIO_PROFILES = {
             "hostile": server_profile(
@@ -141,7 +142,6 @@ def targets(settings: Any, s3_server: S3Server, unique_bucket: str) -> Iterator[
                 default_bucket=unique_bucket,
             )
         }
-        direct.set_bucket_policy(public, _public_read(public))
         yield {
             kind: Target(
                 MinioBackend(bucket_name=bucket, profile="hostile"),
@@ -153,33 +153,6 @@ def targets(settings: Any, s3_server: S3Server, unique_bucket: str) -> Iterator[
             for kind, bucket in (("private", unique_bucket), ("public", public))
         }
     assert list(direct.list_objects(sibling, recursive=True)) == []
-
-
-def _public_read(bucket: str) -> str:
-    import json
-
-    return json.dumps(
-        {
-            "Version": "2012-10-17",
-            "Statement": [
-                {
-                    "Effect": "Allow",
-                    "Principal": {"AWS": ["*"]},
-                    "Action": ["s3:GetObject"],
-                    "Resource": [f"arn:aws:s3:::{bucket}/*"],
-                }
-            ],
-        }
-    )
-
-
-def read_direct(client: Minio, bucket: str, key: str) -> bytes:
-    response = client.get_object(bucket, key)
-    try:
-        return response.read()
-    finally:
-        response.close()
-        response.release_conn()
 
 
 ROOT_NAMES = frozenset({"", "/"})  # exists() says True: the bucket's root always exists
@@ -233,7 +206,7 @@ def check_name(target: Target, name: str) -> None:
         assert saved == name or is_alternative(saved, name), saved
         listed = [o.object_name for o in target.direct.list_objects(target.bucket, prefix=saved)]
         assert saved in listed
-        assert read_direct(target.direct, target.bucket, saved) == data
+        assert read_object(target.direct, target.bucket, saved) == data
         with target.storage.open(saved) as handle:
             assert handle.read() == data
         assert target.storage.exists(saved)

@@ -24,56 +24,41 @@ from django_minio_backend.object_reader import (
     TruncatedObjectError,
     open_object,
 )
-from tests.helpers import RecordingPool
-from tests.s3server import REGION, S3Server
+from tests.helpers import RecordingPool, unique_key
+from tests.s3server import S3Server
 
 KiB = 1024
 MiB = 1024 * KiB
 
 
-def make_client(endpoint: str, server: S3Server, http: urllib3.PoolManager | None = None) -> Minio:
-    return Minio(
-        endpoint,
-        access_key=server.access_key,
-        secret_key=server.secret_key,
-        secure=False,
-        region=REGION,
-        http_client=http,
-    )
-
-
-@pytest.fixture(scope="module")
-def client(s3_server: S3Server) -> Minio:
-    return s3_server.client()
-
-
-@pytest.fixture(scope="module")
-def bucket(client: Minio) -> str:
-    """One bucket for this module (a new bucket's first large write costs about a second);
-    every test uses its own object names."""
-    name = f"t-{uuid.uuid4().hex[:20]}"
-    client.make_bucket(name)
-    return name
-
-
 def key() -> str:
-    return f"rd-{uuid.uuid4().hex[:12]}"
+    return unique_key("rd-")
 
 
-def put(client: Minio, bucket: str, data: bytes, **kw: Any) -> str:
+def put(s3_client: Minio, bucket: str, data: bytes, **kw: Any) -> str:
     name = key()
-    client.put_object(bucket, name, io.BytesIO(data), len(data), **kw)
+    s3_client.put_object(bucket, name, io.BytesIO(data), len(data), **kw)
     return name
+
+
+def recorded_object(server: S3Server, bucket: str, data: bytes) -> tuple[RecordingPool, Minio, str]:
+    """A s3_client that records its requests and an object of ``data`` written through it; the
+    recording starts empty after the write."""
+    pool = RecordingPool()
+    s3_client = server.client(http_client=pool)
+    name = put(s3_client, bucket, data)
+    pool.requests.clear()
+    return pool, s3_client, name
 
 
 # ----------------------------------------------------------------------------- reading
 
 
-def test_full_read_and_properties(client: Minio, bucket: str) -> None:
+def test_full_read_and_properties(s3_client: Minio, bucket: str) -> None:
     data = os.urandom(300 * KiB)
-    name = put(client, bucket, data, content_type="image/png")
-    stat = client.stat_object(bucket, name)
-    with open_object(client, bucket, name) as reader:
+    name = put(s3_client, bucket, data, content_type="image/png")
+    stat = s3_client.stat_object(bucket, name)
+    with open_object(s3_client, bucket, name) as reader:
         assert reader.size == len(data)
         assert reader.etag == stat.etag == hashlib.md5(data, usedforsecurity=False).hexdigest()
         assert reader.last_modified == stat.last_modified
@@ -84,21 +69,21 @@ def test_full_read_and_properties(client: Minio, bucket: str) -> None:
         assert reader.tell() == len(data)
 
 
-def test_chunked_reads(client: Minio, bucket: str) -> None:
+def test_chunked_reads(s3_client: Minio, bucket: str) -> None:
     data = os.urandom(200 * KiB + 7)
-    name = put(client, bucket, data)
+    name = put(s3_client, bucket, data)
     pieces = []
-    with open_object(client, bucket, name, chunk=10 * KiB) as reader:
+    with open_object(s3_client, bucket, name, chunk=10 * KiB) as reader:
         while piece := reader.read(7777):
             assert len(piece) <= 7777
             pieces.append(piece)
     assert b"".join(pieces) == data
 
 
-def test_seek_and_read(client: Minio, bucket: str) -> None:
+def test_seek_and_read(s3_client: Minio, bucket: str) -> None:
     data = os.urandom(100 * KiB)
-    name = put(client, bucket, data)
-    with open_object(client, bucket, name) as reader:
+    name = put(s3_client, bucket, data)
+    with open_object(s3_client, bucket, name) as reader:
         assert reader.seek(5000) == 5000
         assert reader.read(100) == data[5000:5100]
         assert reader.seek(-10, io.SEEK_END) == len(data) - 10
@@ -112,11 +97,8 @@ def test_seek_and_read(client: Minio, bucket: str) -> None:
 
 
 def test_read_past_the_end_sends_no_request(s3_server: S3Server, bucket: str) -> None:
-    pool = RecordingPool()
-    client = make_client(s3_server.endpoint, s3_server, pool)
-    name = put(client, bucket, b"0123456789")
-    pool.requests.clear()
-    with open_object(client, bucket, name) as reader:
+    pool, s3_client, name = recorded_object(s3_server, bucket, b"0123456789")
+    with open_object(s3_client, bucket, name) as reader:
         assert reader.read() == b"0123456789"
         assert reader.read(5) == b""
         assert reader.seek(50) == 50
@@ -127,12 +109,9 @@ def test_read_past_the_end_sends_no_request(s3_server: S3Server, bucket: str) ->
 
 
 def test_open_and_full_read_is_one_request(s3_server: S3Server, bucket: str) -> None:
-    pool = RecordingPool()
-    client = make_client(s3_server.endpoint, s3_server, pool)
     data = os.urandom(10 * KiB)
-    name = put(client, bucket, data)
-    pool.requests.clear()
-    with open_object(client, bucket, name) as reader:
+    pool, s3_client, name = recorded_object(s3_server, bucket, data)
+    with open_object(s3_client, bucket, name) as reader:
         assert reader.seek(0) == 0  # Django's File.open() does this: it must cost nothing
         assert reader.size == len(data)
         assert reader.read() == data
@@ -140,11 +119,8 @@ def test_open_and_full_read_is_one_request(s3_server: S3Server, bucket: str) -> 
 
 
 def test_read_after_seek_sends_a_ranged_conditional_get(s3_server: S3Server, bucket: str) -> None:
-    pool = RecordingPool()
-    client = make_client(s3_server.endpoint, s3_server, pool)
-    name = put(client, bucket, b"abcdefghij")
-    pool.requests.clear()
-    with open_object(client, bucket, name) as reader:
+    pool, s3_client, name = recorded_object(s3_server, bucket, b"abcdefghij")
+    with open_object(s3_client, bucket, name) as reader:
         reader.seek(4)
         assert reader.read(3) == b"efg"
     assert len(pool.requests) == 2
@@ -153,10 +129,10 @@ def test_read_after_seek_sends_a_ranged_conditional_get(s3_server: S3Server, buc
     assert headers["If-Match"].strip('"') == reader.etag
 
 
-def test_buffered_reader(client: Minio, bucket: str) -> None:
+def test_buffered_reader(s3_client: Minio, bucket: str) -> None:
     data = os.urandom(1 * MiB + 123)
-    name = put(client, bucket, data)
-    with io.BufferedReader(open_object(client, bucket, name), 64 * KiB) as buffered:
+    name = put(s3_client, bucket, data)
+    with io.BufferedReader(open_object(s3_client, bucket, name), 64 * KiB) as buffered:
         assert buffered.read(10) == data[:10]
         buffered.seek(700 * KiB)
         assert buffered.read(100 * KiB) == data[700 * KiB : 800 * KiB]
@@ -168,26 +144,23 @@ def test_buffered_reader(client: Minio, bucket: str) -> None:
 
 
 def test_empty_object(s3_server: S3Server, bucket: str) -> None:
-    pool = RecordingPool()
-    client = make_client(s3_server.endpoint, s3_server, pool)
-    name = put(client, bucket, b"")
-    pool.requests.clear()
-    with open_object(client, bucket, name) as reader:
+    pool, s3_client, name = recorded_object(s3_server, bucket, b"")
+    with open_object(s3_client, bucket, name) as reader:
         assert reader.size == 0
         assert reader.read() == b""
     assert len(pool.requests) == 1
 
 
-def test_stored_encoding_is_not_decoded(client: Minio, bucket: str) -> None:
+def test_stored_encoding_is_not_decoded(s3_client: Minio, bucket: str) -> None:
     compressed = gzip.compress(b"hello " * 1000)
-    name = put(client, bucket, compressed, metadata={"Content-Encoding": "gzip"})
-    with open_object(client, bucket, name) as reader:
+    name = put(s3_client, bucket, compressed, metadata={"Content-Encoding": "gzip"})
+    with open_object(s3_client, bucket, name) as reader:
         assert reader.read() == compressed
 
 
-def test_read_after_close_fails(client: Minio, bucket: str) -> None:
-    name = put(client, bucket, b"data")
-    reader = open_object(client, bucket, name)
+def test_read_after_close_fails(s3_client: Minio, bucket: str) -> None:
+    name = put(s3_client, bucket, b"data")
+    reader = open_object(s3_client, bucket, name)
     reader.close()
     assert reader.closed
     with pytest.raises(ValueError, match="closed"):
@@ -197,31 +170,25 @@ def test_read_after_close_fails(client: Minio, bucket: str) -> None:
 # ----------------------------------------------------------------------------- errors
 
 
-def test_missing_key(client: Minio, bucket: str) -> None:
+def test_missing_key(s3_client: Minio, bucket: str) -> None:
     name = key()
     with pytest.raises(FileNotFoundError) as caught:
-        open_object(client, bucket, name)
+        open_object(s3_client, bucket, name)
     assert repr(name) in str(caught.value)
     assert repr(bucket) in str(caught.value)
 
 
-def test_missing_bucket(client: Minio) -> None:
+def test_missing_bucket(s3_client: Minio) -> None:
     bucket = f"t-missing-{uuid.uuid4().hex[:12]}"
     with pytest.raises(FileNotFoundError) as caught:
-        open_object(client, bucket, "some/key.txt")
+        open_object(s3_client, bucket, "some/key.txt")
     assert repr(bucket) in str(caught.value)
     assert "'some/key.txt'" in str(caught.value)
 
 
 def test_wrong_credentials_are_not_missing(s3_server: S3Server, bucket: str) -> None:
     name = put(s3_server.client(), bucket, b"secret")
-    intruder = Minio(
-        s3_server.endpoint,
-        access_key=s3_server.access_key,
-        secret_key=s3_server.secret_key + "-wrong",
-        secure=False,
-        region=REGION,
-    )
+    intruder = s3_server.client(secret_key=s3_server.secret_key + "-wrong")
     with pytest.raises(S3Error) as caught:
         open_object(intruder, bucket, name)
     assert caught.value.code == "SignatureDoesNotMatch"
@@ -232,27 +199,27 @@ def test_unreachable_server_is_not_missing(s3_server: S3Server) -> None:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     http = urllib3.PoolManager(retries=False, timeout=2.0)
-    client = make_client(f"127.0.0.1:{port}", s3_server, http)
+    s3_client = s3_server.client(endpoint=f"127.0.0.1:{port}", http_client=http)
     with pytest.raises(urllib3.exceptions.HTTPError) as caught:
-        open_object(client, "t-any", "key")
+        open_object(s3_client, "t-any", "key")
     assert not isinstance(caught.value, FileNotFoundError)
 
 
-def test_replaced_object_is_not_mixed(client: Minio, bucket: str) -> None:
-    name = put(client, bucket, b"A" * 1000)
-    with open_object(client, bucket, name) as reader:
+def test_replaced_object_is_not_mixed(s3_client: Minio, bucket: str) -> None:
+    name = put(s3_client, bucket, b"A" * 1000)
+    with open_object(s3_client, bucket, name) as reader:
         assert reader.read(10) == b"A" * 10
-        client.put_object(bucket, name, io.BytesIO(b"B" * 1000), 1000)
+        s3_client.put_object(bucket, name, io.BytesIO(b"B" * 1000), 1000)
         reader.seek(500)
         with pytest.raises(ObjectChangedError) as caught:
             reader.read(10)
     assert repr(name) in str(caught.value)
 
 
-def test_deleted_object_while_reading(client: Minio, bucket: str) -> None:
-    name = put(client, bucket, b"A" * 1000)
-    with open_object(client, bucket, name) as reader:
-        client.remove_object(bucket, name)
+def test_deleted_object_while_reading(s3_client: Minio, bucket: str) -> None:
+    name = put(s3_client, bucket, b"A" * 1000)
+    with open_object(s3_client, bucket, name) as reader:
+        s3_client.remove_object(bucket, name)
         reader.seek(10)
         with pytest.raises(FileNotFoundError) as caught:
             reader.read(10)
@@ -333,9 +300,9 @@ def test_connection_cut_mid_body_raises(
     proxy = CuttingProxy(s3_server.s3_port, limit=256 * KiB)
     try:
         pool = RecordingPool(enforce_content_length=urllib3_check, retries=False)
-        client = make_client(f"127.0.0.1:{proxy.port}", s3_server, pool)
+        s3_client = s3_server.client(endpoint=f"127.0.0.1:{proxy.port}", http_client=pool)
         received = 0
-        with open_object(client, bucket, name) as reader:
+        with open_object(s3_client, bucket, name) as reader:
             assert reader.size == len(data)
             with pytest.raises(TruncatedObjectError) as caught:
                 while piece := reader.read(64 * KiB):
@@ -353,8 +320,11 @@ def test_stall_mid_body_raises_an_os_error(s3_server: S3Server, bucket: str) -> 
     proxy = CuttingProxy(s3_server.s3_port, limit=256 * KiB, stall=True)
     try:
         pool = RecordingPool(retries=False, timeout=urllib3.Timeout(connect=2, read=0.5))
-        client = make_client(f"127.0.0.1:{proxy.port}", s3_server, pool)
-        with open_object(client, bucket, name) as reader, pytest.raises(ObjectReadError) as caught:
+        s3_client = s3_server.client(endpoint=f"127.0.0.1:{proxy.port}", http_client=pool)
+        with (
+            open_object(s3_client, bucket, name) as reader,
+            pytest.raises(ObjectReadError) as caught,
+        ):
             while reader.read(64 * KiB):
                 pass
         assert repr(name) in str(caught.value)
@@ -368,8 +338,8 @@ def test_lost_server_after_open_raises_an_os_error(s3_server: S3Server, bucket: 
     name = put(s3_server.client(), bucket, data)
     proxy = CuttingProxy(s3_server.s3_port, limit=10 * MiB)
     pool = RecordingPool(retries=False, timeout=urllib3.Timeout(connect=2, read=5))
-    client = make_client(f"127.0.0.1:{proxy.port}", s3_server, pool)
-    with open_object(client, bucket, name) as reader:
+    s3_client = s3_server.client(endpoint=f"127.0.0.1:{proxy.port}", http_client=pool)
+    with open_object(s3_client, bucket, name) as reader:
         assert reader.read(10) == data[:10]
         proxy.close()  # nobody listens on the proxy's port any more
         reader.seek(1000)
@@ -386,16 +356,16 @@ def connection_count(pool: urllib3.PoolManager, server: S3Server) -> int:
 
 def test_connections_go_back_to_the_pool(s3_server: S3Server, bucket: str) -> None:
     pool = RecordingPool(maxsize=1)
-    client = make_client(s3_server.endpoint, s3_server, pool)
-    name = put(client, bucket, os.urandom(512 * KiB))
+    s3_client = s3_server.client(http_client=pool)
+    name = put(s3_client, bucket, os.urandom(512 * KiB))
     for _ in range(3):
-        reader = open_object(client, bucket, name)  # read to the end, never closed
+        reader = open_object(s3_client, bucket, name)  # read to the end, never closed
         reader.read()
     for _ in range(3):
-        with open_object(client, bucket, name) as reader:  # closed half-way
+        with open_object(s3_client, bucket, name) as reader:  # closed half-way
             reader.read(1000)
     for _ in range(3):
-        with open_object(client, bucket, name) as reader:  # dropped by a seek, then reread
+        with open_object(s3_client, bucket, name) as reader:  # dropped by a seek, then reread
             reader.read(1000)
             reader.seek(200 * KiB)
             reader.read(1000)
@@ -403,9 +373,9 @@ def test_connections_go_back_to_the_pool(s3_server: S3Server, bucket: str) -> No
     assert connection_count(pool, s3_server) == 1
 
 
-def test_reader_is_a_raw_io(client: Minio, bucket: str) -> None:
-    name = put(client, bucket, b"xyz")
-    with open_object(client, bucket, name) as reader:
+def test_reader_is_a_raw_io(s3_client: Minio, bucket: str) -> None:
+    name = put(s3_client, bucket, b"xyz")
+    with open_object(s3_client, bucket, name) as reader:
         assert isinstance(reader, ObjectReader)
         assert isinstance(reader, io.RawIOBase)
         assert reader.readable()

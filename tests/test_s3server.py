@@ -9,6 +9,7 @@ import pytest
 from minio import Minio
 from minio.error import S3Error
 
+from tests.helpers import read_object
 from tests.s3server import S3Server, running_s3_server
 
 
@@ -18,12 +19,7 @@ def _put_text(client: Minio, bucket: str, name: str, text: str) -> None:
 
 
 def _get_text(client: Minio, bucket: str, name: str) -> str:
-    response = client.get_object(bucket, name)
-    try:
-        return response.read().decode()
-    finally:
-        response.close()
-        response.release_conn()
+    return read_object(client, bucket, name).decode()
 
 
 def test_list_buckets_with_right_credentials(s3_server: S3Server, unique_bucket: str) -> None:
@@ -34,26 +30,14 @@ def test_list_buckets_with_right_credentials(s3_server: S3Server, unique_bucket:
 
 
 def test_wrong_secret_is_rejected(s3_server: S3Server) -> None:
-    bad = Minio(
-        s3_server.endpoint,
-        access_key=s3_server.access_key,
-        secret_key=s3_server.secret_key + "x",
-        secure=False,
-        region="us-east-1",
-    )
+    bad = s3_server.client(secret_key=s3_server.secret_key + "x")
     with pytest.raises(S3Error) as excinfo:
         bad.list_buckets()
     assert excinfo.value.code in {"SignatureDoesNotMatch", "InvalidAccessKeyId"}
 
 
 def test_unknown_access_key_is_rejected(s3_server: S3Server) -> None:
-    bad = Minio(
-        s3_server.endpoint,
-        access_key="nobody-" + uuid.uuid4().hex[:8],
-        secret_key=s3_server.secret_key,
-        secure=False,
-        region="us-east-1",
-    )
+    bad = s3_server.client(access_key="nobody-" + uuid.uuid4().hex[:8])
     with pytest.raises(S3Error) as excinfo:
         bad.list_buckets()
     assert excinfo.value.code in {"SignatureDoesNotMatch", "InvalidAccessKeyId"}

@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import inspect
 import io
-import uuid
 from importlib.metadata import version
 
 import pytest
@@ -14,41 +13,14 @@ from minio.error import S3Error
 
 from django_minio_backend import sdk_requests
 from django_minio_backend.sdk_requests import ObjectExistsError
+from tests.helpers import open_upload_ids, read_object, unique_key
 from tests.s3server import S3Server
 
 MiB = 1024 * 1024
 
 
-@pytest.fixture(scope="module")
-def client(s3_server: S3Server) -> Minio:
-    return s3_server.client()
-
-
-@pytest.fixture(scope="module")
-def bucket(client: Minio) -> str:
-    """One bucket for this module (a new bucket's first large write costs about a second);
-    every test uses its own object names."""
-    name = f"t-{uuid.uuid4().hex[:20]}"
-    client.make_bucket(name)
-    return name
-
-
 def key() -> str:
-    return f"obj-{uuid.uuid4().hex[:12]}"
-
-
-def read_back(client: Minio, bucket: str, name: str) -> bytes:
-    response = client.get_object(bucket, name)
-    try:
-        return response.read()
-    finally:
-        response.close()
-        response.release_conn()
-
-
-def open_uploads(client: Minio, bucket: str, name: str) -> list[str]:
-    result = client._list_multipart_uploads(bucket, prefix=name)
-    return [str(upload.upload_id) for upload in result.uploads if upload.object_name == name]
+    return unique_key("obj-")
 
 
 # ----------------------------------------------------------------------------- the pinned SDK API
@@ -83,35 +55,35 @@ def test_public_sdk_api_we_rely_on() -> None:
 # ----------------------------------------------------------------------------- single PUT
 
 
-def test_conditional_put_of_a_new_key(client: Minio, bucket: str) -> None:
+def test_conditional_put_of_a_new_key(s3_client: Minio, bucket: str) -> None:
     name = key()
-    etag = sdk_requests.put_object(client, bucket, name, b"first", {}, if_none_match=True)
+    etag = sdk_requests.put_object(s3_client, bucket, name, b"first", {}, if_none_match=True)
     assert etag == hashlib.md5(b"first", usedforsecurity=False).hexdigest()
-    assert read_back(client, bucket, name) == b"first"
-    assert client.stat_object(bucket, name).content_type == "application/octet-stream"
+    assert read_object(s3_client, bucket, name) == b"first"
+    assert s3_client.stat_object(bucket, name).content_type == "application/octet-stream"
 
 
-def test_conditional_put_of_an_existing_key_changes_nothing(client: Minio, bucket: str) -> None:
+def test_conditional_put_of_an_existing_key_changes_nothing(s3_client: Minio, bucket: str) -> None:
     name = key()
-    sdk_requests.put_object(client, bucket, name, b"original", {}, if_none_match=True)
+    sdk_requests.put_object(s3_client, bucket, name, b"original", {}, if_none_match=True)
     with pytest.raises(ObjectExistsError) as caught:
-        sdk_requests.put_object(client, bucket, name, b"intruder", {}, if_none_match=True)
+        sdk_requests.put_object(s3_client, bucket, name, b"intruder", {}, if_none_match=True)
     error = caught.value
     assert isinstance(error, FileExistsError)
     assert (error.bucket, error.key) == (bucket, name)
     assert repr(name) in str(error)
     assert repr(bucket) in str(error)
-    assert read_back(client, bucket, name) == b"original"
+    assert read_object(s3_client, bucket, name) == b"original"
 
 
-def test_unconditional_put_overwrites(client: Minio, bucket: str) -> None:
+def test_unconditional_put_overwrites(s3_client: Minio, bucket: str) -> None:
     name = key()
-    sdk_requests.put_object(client, bucket, name, b"old", {}, if_none_match=False)
-    sdk_requests.put_object(client, bucket, name, b"new", {}, if_none_match=False)
-    assert read_back(client, bucket, name) == b"new"
+    sdk_requests.put_object(s3_client, bucket, name, b"old", {}, if_none_match=False)
+    sdk_requests.put_object(s3_client, bucket, name, b"new", {}, if_none_match=False)
+    assert read_object(s3_client, bucket, name) == b"new"
 
 
-def test_put_sends_headers_and_leaves_the_callers_dict_alone(client: Minio, bucket: str) -> None:
+def test_put_sends_headers_and_leaves_the_callers_dict_alone(s3_client: Minio, bucket: str) -> None:
     name = key()
     headers = {
         "Content-Type": "text/plain; charset=utf-8",
@@ -119,34 +91,28 @@ def test_put_sends_headers_and_leaves_the_callers_dict_alone(client: Minio, buck
         "x-amz-meta-origin": "test",
     }
     before = dict(headers)
-    sdk_requests.put_object(client, bucket, name, b"x", headers, if_none_match=True)
-    sdk_requests.put_object(client, bucket, key(), b"y", headers, if_none_match=True)
+    sdk_requests.put_object(s3_client, bucket, name, b"x", headers, if_none_match=True)
+    sdk_requests.put_object(s3_client, bucket, key(), b"y", headers, if_none_match=True)
     assert headers == before
-    stat = client.stat_object(bucket, name)
+    stat = s3_client.stat_object(bucket, name)
     assert stat.metadata is not None
     assert stat.content_type == "text/plain; charset=utf-8"
     assert stat.metadata["Cache-Control"] == "max-age=60"
     assert stat.metadata["X-Amz-Meta-origin"] == "test"
 
 
-def test_empty_object(client: Minio, bucket: str) -> None:
+def test_empty_object(s3_client: Minio, bucket: str) -> None:
     name = key()
-    sdk_requests.put_object(client, bucket, name, b"", {}, if_none_match=True)
-    assert client.stat_object(bucket, name).size == 0
+    sdk_requests.put_object(s3_client, bucket, name, b"", {}, if_none_match=True)
+    assert s3_client.stat_object(bucket, name).size == 0
 
 
 def test_other_errors_are_not_reported_as_existing(
-    s3_server: S3Server, client: Minio, bucket: str
+    s3_server: S3Server, s3_client: Minio, bucket: str
 ) -> None:
     name = key()
-    sdk_requests.put_object(client, bucket, name, b"original", {}, if_none_match=False)
-    intruder = Minio(
-        s3_server.endpoint,
-        access_key=s3_server.access_key,
-        secret_key=s3_server.secret_key + "-wrong",
-        secure=False,
-        region="us-east-1",
-    )
+    sdk_requests.put_object(s3_client, bucket, name, b"original", {}, if_none_match=False)
+    intruder = s3_server.client(secret_key=s3_server.secret_key + "-wrong")
     with pytest.raises(S3Error) as caught:
         sdk_requests.put_object(intruder, bucket, name, b"x", {}, if_none_match=True)
     assert not isinstance(caught.value, ObjectExistsError)
@@ -156,58 +122,58 @@ def test_other_errors_are_not_reported_as_existing(
 # ----------------------------------------------------------------------------- multipart
 
 
-def test_multipart_round_trip(client: Minio, bucket: str) -> None:
+def test_multipart_round_trip(s3_client: Minio, bucket: str) -> None:
     name = key()
     first, second = b"a" * (5 * MiB), b"tail"
     upload_id = sdk_requests.create_multipart_upload(
-        client, bucket, name, {"Content-Type": "application/x-test", "x-amz-meta-kind": "mp"}
+        s3_client, bucket, name, {"Content-Type": "application/x-test", "x-amz-meta-kind": "mp"}
     )
-    assert open_uploads(client, bucket, name) == [upload_id]
+    assert open_upload_ids(s3_client, bucket, name) == [upload_id]
     parts = [
-        (1, sdk_requests.upload_part(client, bucket, name, upload_id, 1, first)),
-        (2, sdk_requests.upload_part(client, bucket, name, upload_id, 2, second)),
+        (1, sdk_requests.upload_part(s3_client, bucket, name, upload_id, 1, first)),
+        (2, sdk_requests.upload_part(s3_client, bucket, name, upload_id, 2, second)),
     ]
     assert parts[0][1] == hashlib.md5(first, usedforsecurity=False).hexdigest()
     etag = sdk_requests.complete_multipart_upload(
-        client, bucket, name, upload_id, parts, if_none_match=True
+        s3_client, bucket, name, upload_id, parts, if_none_match=True
     )
     assert etag.endswith("-2")
-    assert read_back(client, bucket, name) == first + second
-    stat = client.stat_object(bucket, name)
+    assert read_object(s3_client, bucket, name) == first + second
+    stat = s3_client.stat_object(bucket, name)
     assert stat.metadata is not None
     assert stat.content_type == "application/x-test"
     assert stat.metadata["X-Amz-Meta-kind"] == "mp"
-    assert open_uploads(client, bucket, name) == []
+    assert open_upload_ids(s3_client, bucket, name) == []
 
 
-def test_conditional_completion_on_an_existing_key(client: Minio, bucket: str) -> None:
+def test_conditional_completion_on_an_existing_key(s3_client: Minio, bucket: str) -> None:
     name = key()
-    client.put_object(bucket, name, io.BytesIO(b"original"), 8)
-    upload_id = sdk_requests.create_multipart_upload(client, bucket, name, {})
-    etag = sdk_requests.upload_part(client, bucket, name, upload_id, 1, b"intruder")
+    s3_client.put_object(bucket, name, io.BytesIO(b"original"), 8)
+    upload_id = sdk_requests.create_multipart_upload(s3_client, bucket, name, {})
+    etag = sdk_requests.upload_part(s3_client, bucket, name, upload_id, 1, b"intruder")
     with pytest.raises(ObjectExistsError):
         sdk_requests.complete_multipart_upload(
-            client, bucket, name, upload_id, [(1, etag)], if_none_match=True
+            s3_client, bucket, name, upload_id, [(1, etag)], if_none_match=True
         )
-    assert read_back(client, bucket, name) == b"original"
+    assert read_object(s3_client, bucket, name) == b"original"
     # The upload stays open until aborted: that is the caller's job.
-    assert open_uploads(client, bucket, name) == [upload_id]
-    sdk_requests.abort_multipart_upload(client, bucket, name, upload_id)
-    assert open_uploads(client, bucket, name) == []
+    assert open_upload_ids(s3_client, bucket, name) == [upload_id]
+    sdk_requests.abort_multipart_upload(s3_client, bucket, name, upload_id)
+    assert open_upload_ids(s3_client, bucket, name) == []
 
 
-def test_unconditional_completion_overwrites(client: Minio, bucket: str) -> None:
+def test_unconditional_completion_overwrites(s3_client: Minio, bucket: str) -> None:
     name = key()
-    client.put_object(bucket, name, io.BytesIO(b"old"), 3)
-    upload_id = sdk_requests.create_multipart_upload(client, bucket, name, {})
-    etag = sdk_requests.upload_part(client, bucket, name, upload_id, 1, b"new")
+    s3_client.put_object(bucket, name, io.BytesIO(b"old"), 3)
+    upload_id = sdk_requests.create_multipart_upload(s3_client, bucket, name, {})
+    etag = sdk_requests.upload_part(s3_client, bucket, name, upload_id, 1, b"new")
     sdk_requests.complete_multipart_upload(
-        client, bucket, name, upload_id, [(1, etag)], if_none_match=False
+        s3_client, bucket, name, upload_id, [(1, etag)], if_none_match=False
     )
-    assert read_back(client, bucket, name) == b"new"
+    assert read_object(s3_client, bucket, name) == b"new"
 
 
-def test_abort_of_an_unknown_upload_raises(client: Minio, bucket: str) -> None:
+def test_abort_of_an_unknown_upload_raises(s3_client: Minio, bucket: str) -> None:
     with pytest.raises(S3Error) as caught:
-        sdk_requests.abort_multipart_upload(client, bucket, key(), "no-such-upload")
+        sdk_requests.abort_multipart_upload(s3_client, bucket, key(), "no-such-upload")
     assert caught.value.code == "NoSuchUpload"

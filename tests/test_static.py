@@ -7,7 +7,6 @@ import io
 import json
 import os
 import time
-import uuid
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -24,7 +23,7 @@ from django.utils.module_loading import import_string
 
 from django_minio_backend import ConfigurationError
 from django_minio_backend.static_storage import MinioManifestStaticStorage
-from tests.helpers import RecordingPool, server_profile
+from tests.helpers import RecordingPool, private_and_public_buckets, server_profile
 from tests.s3server import S3Server
 
 http = urllib3.PoolManager(retries=False)
@@ -34,16 +33,6 @@ PLAIN_BACKEND = "django_minio_backend.models.MinioBackendStatic"
 IMMUTABLE = "public, max-age=31536000, immutable"
 DIRECTORIES = 10
 FILES_PER_DIRECTORY = 30  # 300 files in all
-
-
-def public_read_policy(bucket: str) -> str:
-    statement = {
-        "Effect": "Allow",
-        "Principal": {"AWS": ["*"]},
-        "Action": ["s3:GetObject"],
-        "Resource": [f"arn:aws:s3:::{bucket}/*"],
-    }
-    return json.dumps({"Version": "2012-10-17", "Statement": [statement]})
 
 
 def write_tree(root: Path, directories: int = DIRECTORIES) -> list[str]:
@@ -73,19 +62,9 @@ def write_tree(root: Path, directories: int = DIRECTORIES) -> list[str]:
     return names
 
 
-def make_buckets(server: S3Server) -> tuple[str, str]:
-    """A fresh private and a fresh public (anonymously readable) bucket."""
-    client = server.client()
-    private, public = f"sp-{uuid.uuid4().hex[:16]}", f"sq-{uuid.uuid4().hex[:16]}"
-    client.make_bucket(private)
-    client.make_bucket(public)
-    client.set_bucket_policy(public, public_read_policy(public))
-    return private, public
-
-
 @pytest.fixture
 def buckets(s3_server: S3Server) -> tuple[str, str]:
-    return make_buckets(s3_server)
+    return private_and_public_buckets(s3_server, prefix="s")
 
 
 @pytest.fixture
@@ -197,7 +176,10 @@ class Collected:
 @pytest.fixture(scope="module")
 def collected(s3_server: S3Server, tmp_path_factory: pytest.TempPathFactory) -> Collected:
     """collectstatic run once for the module's tests that only read the result."""
-    result = Collected(make_buckets(s3_server), tmp_path_factory.mktemp("collected") / "static")
+    result = Collected(
+        private_and_public_buckets(s3_server, prefix="s"),
+        tmp_path_factory.mktemp("collected") / "static",
+    )
     write_tree(result.tree)
     overrides = static_settings(
         s3_server,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import json
 import threading
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -18,37 +17,16 @@ from django.test import override_settings
 
 from django_minio_backend import ConfigurationError, MinioBackend, MinioBackendStatic
 from django_minio_backend.errors import ServerUnavailableError
-from tests.helpers import RecordingPool, server_profile
+from tests.helpers import RecordingPool, private_and_public_buckets, server_profile
 from tests.s3server import S3Server
 
 http = urllib3.PoolManager(retries=False)
 
 
-def public_read_policy(bucket: str) -> str:
-    return json.dumps(
-        {
-            "Version": "2012-10-17",
-            "Statement": [
-                {
-                    "Effect": "Allow",
-                    "Principal": {"AWS": ["*"]},
-                    "Action": ["s3:GetObject"],
-                    "Resource": [f"arn:aws:s3:::{bucket}/*"],
-                }
-            ],
-        }
-    )
-
-
 @pytest.fixture
 def buckets(s3_server: S3Server) -> tuple[str, str]:
     """A fresh private and a fresh public bucket on the server."""
-    client = s3_server.client()
-    private, public = f"p-{uuid.uuid4().hex[:16]}", f"q-{uuid.uuid4().hex[:16]}"
-    client.make_bucket(private)
-    client.make_bucket(public)
-    client.set_bucket_policy(public, public_read_policy(public))
-    return private, public
+    return private_and_public_buckets(s3_server)
 
 
 @pytest.fixture

@@ -20,7 +20,7 @@ from django.core.files.base import ContentFile
 from django_minio_backend import MinioBackend
 from django_minio_backend.clients import profile_clients
 from django_minio_backend.errors import ServerUnavailableError
-from tests.helpers import server_profile
+from tests.helpers import read_object, server_profile
 from tests.tls_support import CertificateAuthority, HttpsS3Server, running_https_s3_server
 
 
@@ -77,12 +77,7 @@ def test_trusted_through_ca_certs(
     bucket = f"tls-{uuid.uuid4().hex[:12]}"
     client.make_bucket(bucket)
     client.put_object(bucket, "hello.txt", io.BytesIO(b"over tls"), 8)
-    response = client.get_object(bucket, "hello.txt")
-    try:
-        assert response.read() == b"over tls"
-    finally:
-        response.close()
-        response.release_conn()
+    assert read_object(client, bucket, "hello.txt") == b"over tls"
 
 
 def test_certificates_are_verified_by_default(settings: Any, https_server: HttpsS3Server) -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import io
 import logging
 import os
-import uuid
 from typing import IO, Any
 
 import pytest
@@ -13,8 +12,8 @@ from minio import Minio
 from minio.error import S3Error
 
 from django_minio_backend.transfers import IncompleteStreamError, ObjectExistsError, upload
-from tests.helpers import RecordingPool
-from tests.s3server import REGION, S3Server
+from tests.helpers import RecordingPool, open_upload_ids, read_object, unique_key
+from tests.s3server import S3Server
 
 MiB = 1024 * 1024
 PART = 5 * MiB
@@ -41,37 +40,12 @@ class FailingStream(io.RawIOBase):
         return count
 
 
-@pytest.fixture(scope="module")
-def client(s3_server: S3Server) -> Minio:
-    return s3_server.client()
-
-
-@pytest.fixture(scope="module")
-def bucket(client: Minio) -> str:
-    """One bucket for this module (a new bucket's first large write costs about a second);
-    every test uses its own object names."""
-    name = f"t-{uuid.uuid4().hex[:20]}"
-    client.make_bucket(name)
-    return name
-
-
-def recording_client(server: S3Server, pool: RecordingPool) -> Minio:
-    return Minio(
-        server.endpoint,
-        access_key=server.access_key,
-        secret_key=server.secret_key,
-        secure=False,
-        region=REGION,
-        http_client=pool,
-    )
-
-
 def key() -> str:
-    return f"up-{uuid.uuid4().hex[:12]}"
+    return unique_key("up-")
 
 
 def send(
-    client: Minio,
+    s3_client: Minio,
     bucket: str,
     name: str,
     stream: IO[bytes],
@@ -82,7 +56,7 @@ def send(
     threshold: int = THRESHOLD,
 ) -> str:
     return upload(
-        client,
+        s3_client,
         bucket,
         name,
         stream,
@@ -94,24 +68,10 @@ def send(
     )
 
 
-def read_back(client: Minio, bucket: str, name: str) -> bytes:
-    response = client.get_object(bucket, name)
-    try:
-        return response.read()
-    finally:
-        response.close()
-        response.release_conn()
-
-
-def assert_missing(client: Minio, bucket: str, name: str) -> None:
+def assert_missing(s3_client: Minio, bucket: str, name: str) -> None:
     with pytest.raises(S3Error) as caught:
-        client.stat_object(bucket, name)
+        s3_client.stat_object(bucket, name)
     assert caught.value.code in {"NoSuchKey", "NoSuchObject"}
-
-
-def open_uploads(client: Minio, bucket: str, name: str) -> list[str]:
-    result = client._list_multipart_uploads(bucket, prefix=name)
-    return [str(upload.upload_id) for upload in result.uploads if upload.object_name == name]
 
 
 # ----------------------------------------------------------------------------- single PUT
@@ -119,50 +79,50 @@ def open_uploads(client: Minio, bucket: str, name: str) -> list[str]:
 
 def test_small_upload_is_one_put(s3_server: S3Server, bucket: str) -> None:
     pool = RecordingPool()
-    client = recording_client(s3_server, pool)
+    s3_client = s3_server.client(http_client=pool)
     name, data = key(), os.urandom(1000)
-    send(client, bucket, name, io.BytesIO(data), len(data))
+    send(s3_client, bucket, name, io.BytesIO(data), len(data))
     assert pool.methods() == ["PUT"]
-    assert read_back(client, bucket, name) == data
+    assert read_object(s3_client, bucket, name) == data
 
 
-def test_only_size_bytes_are_sent(client: Minio, bucket: str) -> None:
+def test_only_size_bytes_are_sent(s3_client: Minio, bucket: str) -> None:
     name = key()
-    send(client, bucket, name, io.BytesIO(b"0123456789"), 4)
-    assert read_back(client, bucket, name) == b"0123"
+    send(s3_client, bucket, name, io.BytesIO(b"0123456789"), 4)
+    assert read_object(s3_client, bucket, name) == b"0123"
 
 
-def test_conditional_upload_refuses_an_existing_key(client: Minio, bucket: str) -> None:
+def test_conditional_upload_refuses_an_existing_key(s3_client: Minio, bucket: str) -> None:
     name = key()
-    send(client, bucket, name, io.BytesIO(b"original"), 8)
+    send(s3_client, bucket, name, io.BytesIO(b"original"), 8)
     with pytest.raises(ObjectExistsError) as caught:
-        send(client, bucket, name, io.BytesIO(b"intruder"), 8)
+        send(s3_client, bucket, name, io.BytesIO(b"intruder"), 8)
     assert caught.value.key == name
-    assert read_back(client, bucket, name) == b"original"
+    assert read_object(s3_client, bucket, name) == b"original"
 
 
-def test_unconditional_upload_overwrites(client: Minio, bucket: str) -> None:
+def test_unconditional_upload_overwrites(s3_client: Minio, bucket: str) -> None:
     name = key()
-    send(client, bucket, name, io.BytesIO(b"old"), 3, if_none_match=False)
-    send(client, bucket, name, io.BytesIO(b"newer"), 5, if_none_match=False)
-    assert read_back(client, bucket, name) == b"newer"
+    send(s3_client, bucket, name, io.BytesIO(b"old"), 3, if_none_match=False)
+    send(s3_client, bucket, name, io.BytesIO(b"newer"), 5, if_none_match=False)
+    assert read_object(s3_client, bucket, name) == b"newer"
 
 
-def test_empty_upload(client: Minio, bucket: str) -> None:
+def test_empty_upload(s3_client: Minio, bucket: str) -> None:
     known, unknown = key(), key()
-    send(client, bucket, known, io.BytesIO(b""), 0)
-    send(client, bucket, unknown, io.BytesIO(b""), None)
-    assert client.stat_object(bucket, known).size == 0
-    assert client.stat_object(bucket, unknown).size == 0
+    send(s3_client, bucket, known, io.BytesIO(b""), 0)
+    send(s3_client, bucket, unknown, io.BytesIO(b""), None)
+    assert s3_client.stat_object(bucket, known).size == 0
+    assert s3_client.stat_object(bucket, unknown).size == 0
 
 
-def test_short_stream_stores_nothing(client: Minio, bucket: str) -> None:
+def test_short_stream_stores_nothing(s3_client: Minio, bucket: str) -> None:
     name = key()
     with pytest.raises(IncompleteStreamError) as caught:
-        send(client, bucket, name, io.BytesIO(b"only ten b"), 100)
+        send(s3_client, bucket, name, io.BytesIO(b"only ten b"), 100)
     assert (caught.value.expected, caught.value.got) == (100, 10)
     assert repr(name) in str(caught.value)
-    assert_missing(client, bucket, name)
+    assert_missing(s3_client, bucket, name)
 
 
 # ----------------------------------------------------------------------------- multipart
@@ -170,54 +130,56 @@ def test_short_stream_stores_nothing(client: Minio, bucket: str) -> None:
 
 def test_large_upload_is_multipart_and_byte_exact(s3_server: S3Server, bucket: str) -> None:
     pool = RecordingPool()
-    client = recording_client(s3_server, pool)
+    s3_client = s3_server.client(http_client=pool)
     name, data = key(), os.urandom(12 * MiB)
-    etag = send(client, bucket, name, io.BytesIO(data), len(data))
+    etag = send(s3_client, bucket, name, io.BytesIO(data), len(data))
     assert etag.endswith("-3")  # 5 + 5 + 2 MiB
     assert pool.methods() == ["POST", "PUT", "PUT", "PUT", "POST"]
-    assert read_back(client, bucket, name) == data
-    assert open_uploads(client, bucket, name) == []
+    assert read_object(s3_client, bucket, name) == data
+    assert open_upload_ids(s3_client, bucket, name) == []
 
 
-def test_multipart_clash_keeps_the_original_and_aborts(client: Minio, bucket: str) -> None:
+def test_multipart_clash_keeps_the_original_and_aborts(s3_client: Minio, bucket: str) -> None:
     name = key()
-    send(client, bucket, name, io.BytesIO(b"original"), 8)
+    send(s3_client, bucket, name, io.BytesIO(b"original"), 8)
     data = os.urandom(12 * MiB)
     with pytest.raises(ObjectExistsError):
-        send(client, bucket, name, io.BytesIO(data), len(data))
-    assert read_back(client, bucket, name) == b"original"
-    assert open_uploads(client, bucket, name) == []
+        send(s3_client, bucket, name, io.BytesIO(data), len(data))
+    assert read_object(s3_client, bucket, name) == b"original"
+    assert open_upload_ids(s3_client, bucket, name) == []
 
 
-def test_unconditional_multipart_overwrites(client: Minio, bucket: str) -> None:
+def test_unconditional_multipart_overwrites(s3_client: Minio, bucket: str) -> None:
     name = key()
-    send(client, bucket, name, io.BytesIO(b"original"), 8)
+    send(s3_client, bucket, name, io.BytesIO(b"original"), 8)
     data = os.urandom(6 * MiB)
-    send(client, bucket, name, io.BytesIO(data), len(data), if_none_match=False)
-    assert read_back(client, bucket, name) == data
+    send(s3_client, bucket, name, io.BytesIO(data), len(data), if_none_match=False)
+    assert read_object(s3_client, bucket, name) == data
 
 
-def test_short_stream_in_multipart_stores_nothing(client: Minio, bucket: str) -> None:
+def test_short_stream_in_multipart_stores_nothing(s3_client: Minio, bucket: str) -> None:
     name = key()
     with pytest.raises(IncompleteStreamError) as caught:
-        send(client, bucket, name, io.BytesIO(os.urandom(7 * MiB)), 12 * MiB)
+        send(s3_client, bucket, name, io.BytesIO(os.urandom(7 * MiB)), 12 * MiB)
     assert caught.value.got == 7 * MiB
-    assert_missing(client, bucket, name)
-    assert open_uploads(client, bucket, name) == []
+    assert_missing(s3_client, bucket, name)
+    assert open_upload_ids(s3_client, bucket, name) == []
 
 
 @pytest.mark.parametrize("error", [RuntimeError("disk on fire"), KeyboardInterrupt()])
-def test_failing_stream_aborts_the_upload(client: Minio, bucket: str, error: BaseException) -> None:
+def test_failing_stream_aborts_the_upload(
+    s3_client: Minio, bucket: str, error: BaseException
+) -> None:
     name = key()
     with pytest.raises(type(error)) as caught:
-        send(client, bucket, name, io.BufferedReader(FailingStream(PART + 1, error)), 12 * MiB)
+        send(s3_client, bucket, name, io.BufferedReader(FailingStream(PART + 1, error)), 12 * MiB)
     assert caught.value is error
-    assert_missing(client, bucket, name)
-    assert open_uploads(client, bucket, name) == []
+    assert_missing(s3_client, bucket, name)
+    assert open_upload_ids(s3_client, bucket, name) == []
 
 
 def test_failed_abort_does_not_hide_the_original_error(
-    s3_server: S3Server, client: Minio, bucket: str, caplog: pytest.LogCaptureFixture
+    s3_server: S3Server, s3_client: Minio, bucket: str, caplog: pytest.LogCaptureFixture
 ) -> None:
     pool = RecordingPool(fail_deletes=True)
     name = key()
@@ -227,15 +189,15 @@ def test_failed_abort_does_not_hide_the_original_error(
         caplog.at_level(logging.WARNING, logger="django_minio_backend.transfers"),
         pytest.raises(RuntimeError) as caught,
     ):
-        send(recording_client(s3_server, pool), bucket, name, stream, 12 * MiB)
+        send(s3_server.client(http_client=pool), bucket, name, stream, 12 * MiB)
     assert caught.value is error
     assert pool.methods()[-1] == "DELETE"
     assert "could not abort multipart upload" in caplog.text
     assert repr(name) in caplog.text
     # The upload really was left open; clean it up for the next tests.
-    (upload_id,) = open_uploads(client, bucket, name)
+    (upload_id,) = open_upload_ids(s3_client, bucket, name)
     assert upload_id in caplog.text
-    client._abort_multipart_upload(bucket, name, upload_id)
+    s3_client._abort_multipart_upload(bucket, name, upload_id)
 
 
 # ----------------------------------------------------------------------------- unknown size
@@ -243,11 +205,11 @@ def test_failed_abort_does_not_hide_the_original_error(
 
 def test_unknown_small_size_is_one_put(s3_server: S3Server, bucket: str) -> None:
     pool = RecordingPool()
-    client = recording_client(s3_server, pool)
+    s3_client = s3_server.client(http_client=pool)
     name, data = key(), os.urandom(THRESHOLD)  # exactly the threshold: still one PUT
-    send(client, bucket, name, io.BytesIO(data), None)
+    send(s3_client, bucket, name, io.BytesIO(data), None)
     assert pool.methods() == ["PUT"]
-    assert read_back(client, bucket, name) == data
+    assert read_object(s3_client, bucket, name) == data
 
 
 @pytest.mark.parametrize(
@@ -265,24 +227,24 @@ def test_unknown_large_size_is_multipart(
     s3_server: S3Server, bucket: str, threshold: int, size: int, parts: int
 ) -> None:
     pool = RecordingPool()
-    client = recording_client(s3_server, pool)
+    s3_client = s3_server.client(http_client=pool)
     name, data = key(), os.urandom(size)
-    etag = send(client, bucket, name, io.BytesIO(data), None, threshold=threshold)
+    etag = send(s3_client, bucket, name, io.BytesIO(data), None, threshold=threshold)
     assert etag.endswith(f"-{parts}")
     assert pool.methods() == ["POST", *["PUT"] * parts, "POST"]
-    assert read_back(client, bucket, name) == data
+    assert read_object(s3_client, bucket, name) == data
 
 
-def test_unknown_size_clash_aborts(client: Minio, bucket: str) -> None:
+def test_unknown_size_clash_aborts(s3_client: Minio, bucket: str) -> None:
     name = key()
-    send(client, bucket, name, io.BytesIO(b"original"), None)
+    send(s3_client, bucket, name, io.BytesIO(b"original"), None)
     with pytest.raises(ObjectExistsError):
-        send(client, bucket, name, io.BytesIO(os.urandom(6 * MiB)), None)
-    assert read_back(client, bucket, name) == b"original"
-    assert open_uploads(client, bucket, name) == []
+        send(s3_client, bucket, name, io.BytesIO(os.urandom(6 * MiB)), None)
+    assert read_object(s3_client, bucket, name) == b"original"
+    assert open_upload_ids(s3_client, bucket, name) == []
 
 
-def test_stream_of_small_reads(client: Minio, bucket: str) -> None:
+def test_stream_of_small_reads(s3_client: Minio, bucket: str) -> None:
     class Trickle(io.BytesIO):
         """Returns at most 1000 bytes per read, like a socket."""
 
@@ -290,15 +252,15 @@ def test_stream_of_small_reads(client: Minio, bucket: str) -> None:
             return super().read(1000 if size is None or size < 0 else min(size, 1000))
 
     name, data = key(), os.urandom(PART + 5000)
-    send(client, bucket, name, Trickle(data), len(data))
-    assert read_back(client, bucket, name) == data
+    send(s3_client, bucket, name, Trickle(data), len(data))
+    assert read_object(s3_client, bucket, name) == data
 
 
 # ----------------------------------------------------------------------------- headers
 
 
 @pytest.mark.parametrize("size", [100, 6 * MiB], ids=["single", "multipart"])
-def test_headers_are_stored(client: Minio, bucket: str, size: int) -> None:
+def test_headers_are_stored(s3_client: Minio, bucket: str, size: int) -> None:
     name = key()
     headers = {
         "Content-Type": "application/pdf",
@@ -306,8 +268,8 @@ def test_headers_are_stored(client: Minio, bucket: str, size: int) -> None:
         "Content-Disposition": 'attachment; filename="report.pdf"',
         "x-amz-meta-owner": "alice",
     }
-    send(client, bucket, name, io.BytesIO(os.urandom(size)), size, headers=headers)
-    stat = client.stat_object(bucket, name)
+    send(s3_client, bucket, name, io.BytesIO(os.urandom(size)), size, headers=headers)
+    stat = s3_client.stat_object(bucket, name)
     assert stat.metadata is not None
     assert stat.content_type == "application/pdf"
     assert stat.metadata["Cache-Control"] == "public, max-age=3600"
@@ -342,7 +304,7 @@ def test_bad_arguments_fail_before_any_request(
     size = call.pop("size")
     name = key()
     with pytest.raises(ValueError, match=message) as caught:
-        upload(recording_client(s3_server, pool), "t-any", name, io.BytesIO(b"x"), size, **call)
+        upload(s3_server.client(http_client=pool), "t-any", name, io.BytesIO(b"x"), size, **call)
     assert repr(name) in str(caught.value)
     assert pool.requests == []
 
@@ -351,5 +313,5 @@ def test_text_stream_is_refused(s3_server: S3Server) -> None:
     pool = RecordingPool()
     text: Any = io.StringIO("hello")
     with pytest.raises(TypeError, match="must be binary"):
-        send(recording_client(s3_server, pool), "t-any", key(), text, 5)
+        send(s3_server.client(http_client=pool), "t-any", key(), text, 5)
     assert pool.requests == []
