@@ -42,7 +42,7 @@ def put(s3_client: Minio, bucket: str, data: bytes, **kw: Any) -> str:
 
 
 def recorded_object(server: S3Server, bucket: str, data: bytes) -> tuple[RecordingPool, Minio, str]:
-    """A s3_client that records its requests and an object of ``data`` written through it; the
+    """A client that records its requests and an object of ``data`` written through it; the
     recording starts empty after the write."""
     pool = RecordingPool()
     s3_client = server.client(http_client=pool)
