@@ -35,6 +35,7 @@ def build_http_client(profile: MinioProfile) -> urllib3.PoolManager:
         connect=profile.max_retries,  # a refused connection sent nothing: safe for any method
         read=profile.max_retries,
         status=profile.max_retries,
+        other=0,  # e.g. a rejected TLS certificate: trying again cannot change the answer
         allowed_methods=IDEMPOTENT_METHODS,
         status_forcelist=RETRY_STATUSES,
         backoff_factor=0.2,

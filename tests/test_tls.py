@@ -20,6 +20,7 @@ from django.core.files.base import ContentFile
 from django_minio_backend import MinioBackend
 from django_minio_backend.clients import profile_clients
 from django_minio_backend.errors import ServerUnavailableError
+from tests.fault_proxy import FaultProxy
 from tests.helpers import read_object, server_profile
 from tests.tls_support import CertificateAuthority, HttpsS3Server, running_https_s3_server
 
@@ -183,3 +184,14 @@ def test_cert_check_false_is_a_system_check_warning(
     assert len(warnings) == 1
     assert "unchecked" in str(warnings[0])
     assert warnings[0].level == checks.WARNING
+
+
+def test_a_rejected_certificate_is_not_retried(settings: Any, https_server: HttpsS3Server) -> None:
+    # Retrying cannot change a certificate: one handshake, even with retries configured.
+    with FaultProxy(https_server.https_endpoint) as proxy:
+        settings.MINIO_PROFILES = {
+            "tls": https_profile(https_server, endpoint=proxy.endpoint, max_retries=3)
+        }
+        with pytest.raises(ServerUnavailableError, match="certificate verify failed"):
+            MinioBackend(profile="tls").exists("anything.txt")
+        assert proxy.stats.connections == 1
