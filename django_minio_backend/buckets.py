@@ -30,7 +30,7 @@ from .bucket_policies import (
 )
 from .clients import profile_clients
 from .errors import ServerUnavailableError
-from .health import describe_error, server_url
+from .health import describe_error
 from .profile import MinioProfile
 from .profile_sources import configuration
 from .storage_usage import StorageUse, storage_uses
@@ -218,7 +218,7 @@ def initialize_profile(
     """
     clients = profile_clients(profile_name)
     profile = clients.profile
-    url = server_url(profile)
+    url = profile.base_url
     plans = bucket_plans(profile_name, profile, storage_uses() if uses is None else uses)
     reports: list[BucketReport] = []
     down: str | None = None
@@ -300,7 +300,7 @@ def ensure_bucket(profile_name: str, bucket: str) -> None:
             _apply_policy(clients.internal, _plan(profile, bucket))
     except (urllib3.exceptions.HTTPError, OSError) as exc:
         raise ServerUnavailableError(
-            profile_name, server_url(profile), describe_error(exc, profile)
+            profile_name, profile.base_url, describe_error(exc, profile)
         ) from exc
     with _ensure_lock:
         _ensured[key] = profile

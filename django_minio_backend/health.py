@@ -13,7 +13,7 @@ from minio.error import MinioException, S3Error
 from .clients import profile_clients
 from .profile import MinioProfile
 
-__all__ = ["MinioServerStatus", "check_server", "describe_error", "server_url"]
+__all__ = ["MinioServerStatus", "check_server", "describe_error"]
 
 # S3 error codes that mean "wrong or insufficient credentials" rather than "server trouble".
 CREDENTIAL_ERRORS: Final = frozenset(
@@ -53,11 +53,6 @@ class MinioServerStatus:
         return f"MinIO is {state} at {self.endpoint} (profile {self.profile!r})"
 
 
-def server_url(profile: MinioProfile) -> str:
-    """``scheme://host[:port]`` of the endpoint the server is reached at."""
-    return f"{'https' if profile.use_https else 'http'}://{profile.endpoint}"
-
-
 _CONNECTION_PREFIX: Final = re.compile(r"^(<[^>]*>|\w*Connection(Pool)?\([^)]*\)): ")
 
 
@@ -93,7 +88,7 @@ def check_server(profile_name: str) -> MinioServerStatus:
     """
     clients = profile_clients(profile_name)
     profile = clients.profile
-    url = server_url(profile)
+    url = profile.base_url
     started = time.perf_counter()
     try:
         clients.internal.list_buckets()

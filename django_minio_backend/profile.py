@@ -137,6 +137,11 @@ class MinioProfile:
         return bucket in self.public_buckets
 
     @property
+    def base_url(self) -> str:
+        """``scheme://host[:port]`` of the endpoint Django talks to."""
+        return f"{'https' if self.use_https else 'http'}://{self.endpoint}"
+
+    @property
     def external_base_url(self) -> str:
         """``scheme://host[:port]`` of the endpoint handed to browsers."""
         scheme = "https" if self.external_use_https else "http"

@@ -18,7 +18,7 @@ from minio.error import MinioException, S3Error
 
 from ...clients import ProfileClients, profile_clients
 from ...errors import ConfigurationError
-from ...health import describe_error, server_url
+from ...health import describe_error
 from ...storage_usage import StorageUse, storage_uses
 from ..selection import known_profiles, valid_configuration
 
@@ -92,7 +92,7 @@ class Command(BaseCommand):
             ) from exc
         except (urllib3.exceptions.HTTPError, OSError, MinioException) as exc:
             raise CommandError(
-                f"profile {profile_name!r}: the server at {server_url(clients.profile)} is "
+                f"profile {profile_name!r}: the server at {clients.profile.base_url} is "
                 f"unreachable: {describe_error(exc, clients.profile)}"
             ) from exc
 

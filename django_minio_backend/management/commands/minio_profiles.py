@@ -8,7 +8,6 @@ from typing import Any, Final
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from ...errors import ConfigurationError
-from ...health import server_url
 from ...profile import MinioProfile
 from ...profile_sources import configuration
 from ...storage_usage import storage_uses
@@ -22,7 +21,7 @@ def _describe(
     entry: dict[str, Any] = {"name": name, "source": source, "valid": profile is not None}
     if profile is not None:
         entry.update(
-            endpoint=server_url(profile),
+            endpoint=profile.base_url,
             external_endpoint=profile.external_base_url,
             region=profile.region,
             access_key=MASK,
