@@ -289,7 +289,6 @@ class MinioBackend(Storage):
 
     def get_available_name(self, name: str, max_length: int | None = None) -> str:
         """A free name; with ``replace_existing`` the name itself (it will be overwritten)."""
-        object_key(name)
         if self.replace_existing:
             return self._checked_name(name, max_length)
         return super().get_available_name(name, max_length)
@@ -322,12 +321,10 @@ class MinioBackend(Storage):
         # within STAT_REUSE_SECONDS, by the thread that asked.
         thread = threading.get_ident()
         recent = self._recent_stats.pop(thread, None)
-        if (
-            recent is not None
-            and recent[0] == name
-            and time.monotonic() - recent[2] < (STAT_REUSE_SECONDS)
-        ):
-            return recent[1]
+        if recent is not None:
+            recent_name, recent_stat, taken_at = recent
+            if recent_name == name and time.monotonic() - taken_at < STAT_REUSE_SECONDS:
+                return recent_stat
         key = object_key(name)
         target = self._resolve()
         with self._requests(target, key):
