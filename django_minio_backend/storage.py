@@ -14,7 +14,7 @@ import mimetypes
 import posixpath
 import threading
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from datetime import datetime
 from typing import IO, Any, ClassVar, Final
 from urllib.parse import quote
@@ -72,9 +72,20 @@ def content_type_for(name: str, content: object) -> str:
 
 
 class MinioObjectFile(File):  # type: ignore[type-arg]
-    """A Django ``File`` that streams an object in chunks; memory stays bounded."""
+    """A Django ``File`` that streams an object in chunks; memory stays bounded.
 
-    def __init__(self, reader: ObjectReader, name: str, mode: str) -> None:
+    Reopening (``open()`` after ``close()``, as ``FieldFile.open()`` does) fetches the object from
+    the server again; it never looks at a local file of the same name, which Django's ``File``
+    would open instead.
+    """
+
+    def __init__(
+        self, reader: ObjectReader, name: str, mode: str, reopen: Callable[[], ObjectReader]
+    ) -> None:
+        self._reopen = reopen
+        self._attach(reader, name, mode)
+
+    def _attach(self, reader: ObjectReader, name: str, mode: str) -> None:
         stream: IO[Any] = io.BufferedReader(reader, READ_BUFFER)
         if "b" not in mode:
             stream = io.TextIOWrapper(stream, encoding="utf-8")
@@ -82,6 +93,18 @@ class MinioObjectFile(File):  # type: ignore[type-arg]
         self.mode = mode
         self.reader = reader
         self._size = reader.size
+
+    def open(self, mode: str | None = None, *args: Any, **kwargs: Any) -> MinioObjectFile:
+        """Back to the start when open (in ``mode`` if given), else fetched anew from the server."""
+        mode = mode or self.mode
+        if any(flag in mode for flag in "wax+"):
+            raise ValueError(f"objects open for reading only (mode {mode!r}); write with save()")
+        if not self.closed and mode == self.mode:
+            self.seek(0)
+            return self
+        self.close()
+        self._attach(self._reopen(), self.name, mode)
+        return self
 
 
 @attrs.frozen
@@ -310,10 +333,13 @@ class MinioBackend(Storage):
                 "write with save()"
             )
         key = object_key(name)
-        target = self._resolve()
-        with self._requests(target, key):
-            reader = open_object(target.clients.internal, target.bucket, key)
-        return MinioObjectFile(reader, name, mode)
+
+        def fetch() -> ObjectReader:
+            target = self._resolve()
+            with self._requests(target, key):
+                return open_object(target.clients.internal, target.bucket, key)
+
+        return MinioObjectFile(fetch(), name, mode, fetch)
 
     def _stat(self, name: str, *, remember: bool = False) -> Any:
         # exists() followed at once by get_modified_time() or size() of the same name (as

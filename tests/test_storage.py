@@ -442,3 +442,39 @@ def test_large_stream_goes_multipart(
     assert storage.size(name) == len(data)
     with storage.open(name) as handle:
         assert handle.read() == data
+
+
+def test_reopened_file_is_fetched_from_the_server_never_from_a_local_file(
+    storage: MinioBackend, tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Django's File.open() reopens a closed file from the local path of the same name; a storage
+    # file must come from the server again, or a local file could be served in its place.
+    name = storage.save(f"reopen-{uuid.uuid4().hex[:8]}.txt", ContentFile(b"from the server"))
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / name).write_bytes(b"a LOCAL file")
+    handle = storage.open(name)
+    assert handle.read() == b"from the server"
+    handle.close()
+    with handle.open() as reopened:
+        assert reopened.read() == b"from the server"
+    with handle.open("r") as text:
+        assert text.read() == "from the server"
+    storage.save(name, ContentFile(b"new content on the server"))  # replace_existing is off
+    with pytest.raises(ValueError, match="reading only"):
+        handle.open("wb")
+
+
+def test_reopen_of_an_open_file_rewinds_and_sees_a_replacement(
+    profile: dict[str, Any], tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    storage = MinioBackend(replace_existing=True)
+    name = storage.save(f"rewind-{uuid.uuid4().hex[:8]}.txt", ContentFile(b"first"))
+    handle = storage.open(name)
+    assert handle.read() == b"first"
+    assert handle.open().read() == b"first"  # still open: rewinds, no new object
+    handle.close()
+    storage.save(name, ContentFile(b"second version"))
+    monkeypatch.chdir(tmp_path)
+    with handle.open() as reopened:
+        assert reopened.read() == b"second version"
+        assert reopened.size == len(b"second version")
