@@ -11,7 +11,9 @@ from __future__ import annotations
 import contextlib
 import io
 import mimetypes
+import os
 import posixpath
+import stat
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
@@ -24,6 +26,7 @@ import urllib3
 from django.core.exceptions import SuspiciousFileOperation
 from django.core.files import File
 from django.core.files.storage import Storage
+from django.core.files.uploadedfile import UploadedFile
 from django.core.files.utils import validate_file_name
 from django.utils import timezone
 from minio.error import S3Error
@@ -83,6 +86,7 @@ class MinioObjectFile(File):  # type: ignore[type-arg]
         self, reader: ObjectReader, name: str, mode: str, reopen: Callable[[], ObjectReader]
     ) -> None:
         self._reopen = reopen
+        self._object_name = name
         self._attach(reader, name, mode)
 
     def _attach(self, reader: ObjectReader, name: str, mode: str) -> None:
@@ -103,7 +107,7 @@ class MinioObjectFile(File):  # type: ignore[type-arg]
             self.seek(0)
             return self
         self.close()
-        self._attach(self._reopen(), self.name, mode)
+        self._attach(self._reopen(), self._object_name, mode)
         return self
 
 
@@ -274,17 +278,17 @@ class MinioBackend(Storage):
 
             ensure_bucket(target.profile_name, target.bucket)
         headers = self.object_headers(name, content)
-        size = _known_size(content)
         for attempt in range(MAX_RENAMES):
             key = object_key(name)
             _rewind(content, name, attempt)
+            stream, size = _upload_stream(content)
             try:
                 with self._requests(target):
                     upload(
                         target.clients.internal,
                         target.bucket,
                         key,
-                        content,
+                        stream,
                         size,
                         headers=headers,
                         if_none_match=not self.replace_existing,
@@ -446,12 +450,59 @@ class MinioBackendStatic(MinioBackend):
         super().__init__(bucket_name, profile, replace_existing=replace_existing, **options)
 
 
-def _known_size(content: Any) -> int | None:
-    try:
+class _EncodedText(io.RawIOBase):
+    """A text stream read as UTF-8 bytes (``ContentFile("text")``, files opened in text mode)."""
+
+    def __init__(self, text: io.TextIOBase) -> None:
+        super().__init__()
+        self._text = text
+        self._pending = b""
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        view = memoryview(buffer).cast("B")
+        if not self._pending:
+            self._pending = self._text.read(len(view)).encode("utf-8")
+        count = min(len(view), len(self._pending))
+        view[:count] = self._pending[:count]
+        self._pending = self._pending[count:]
+        return count
+
+
+def _upload_stream(content: Any) -> tuple[IO[bytes], int | None]:
+    """The binary stream to upload for ``content`` and its size, when that size can be trusted.
+
+    Django's ``File.size`` falls back to ``os.path.getsize(name)``, which is 0 for a pipe and the
+    compressed length for ``gzip.open()``: a size is trusted only for uploaded files (their
+    handler counted the bytes), in-memory buffers and regular files whose descriptor is the
+    stream. Anything else is streamed with an unknown length, so that every byte is stored.
+    """
+    stream = getattr(content, "file", content)
+    if isinstance(stream, io.TextIOBase):
+        return io.BufferedReader(_EncodedText(stream), READ_BUFFER), None
+    if isinstance(content, UploadedFile):
         size = content.size
-    except (AttributeError, OSError, TypeError, ValueError):
-        return None
-    return int(size) if isinstance(size, int) else None
+    elif isinstance(stream, io.BytesIO):
+        with stream.getbuffer() as buffer:
+            size = buffer.nbytes - stream.tell()
+    elif _is_regular_file(stream):
+        size = os.fstat(stream.fileno()).st_size - stream.tell()
+    else:
+        size = None
+    return content, size if isinstance(size, int) and size >= 0 else None
+
+
+def _is_regular_file(stream: object) -> bool:
+    if isinstance(stream, io.BufferedReader | io.BufferedRandom):
+        stream = stream.raw
+    if type(stream) is not io.FileIO:
+        return False
+    try:
+        return stat.S_ISREG(os.fstat(stream.fileno()).st_mode)
+    except OSError:
+        return False
 
 
 def _rewind(content: Any, name: str, attempt: int) -> None:

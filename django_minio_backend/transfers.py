@@ -98,61 +98,49 @@ def upload(
     multipart_threshold: int,
     part_size: int,
 ) -> str:
-    """Store ``size`` bytes of ``stream`` (all of it when ``size`` is None) as ``bucket/key``.
+    """Store every byte of ``stream`` as ``bucket/key``; ``size`` is what the stream should hold.
 
     Returns the object's ETag. ``headers`` (Content-Type, Cache-Control, ``x-amz-meta-*``...)
     go on the object. With ``if_none_match`` an existing key raises ``ObjectExistsError`` and is
-    left unchanged. A stream shorter than ``size`` raises ``IncompleteStreamError``.
+    left unchanged. A stream shorter than ``size`` raises ``IncompleteStreamError`` and stores
+    nothing; a longer one is stored whole (the size only chooses between one PUT and multipart).
     """
     _check_sizes(key, size, multipart_threshold, part_size)
-    parts: Iterator[bytes]
-    if size is None:
-        head = _read(stream, key, multipart_threshold + 1)
+    if size is None or size <= multipart_threshold:
+        # One byte more than expected tells whether the stream really ends there.
+        expected = multipart_threshold if size is None else size
+        head = _read(stream, key, expected + 1)
+        if size is not None and len(head) < size:
+            raise IncompleteStreamError(bucket, key, size, len(head))
+        if len(head) > expected and expected < multipart_threshold:
+            head += _read(stream, key, multipart_threshold - expected)  # the size was wrong
         if len(head) <= multipart_threshold:
             return sdk_requests.put_object(
                 client, bucket, key, head, headers, if_none_match=if_none_match
             )
-        parts = _parts_of_unknown_size(stream, key, head, part_size)
-        del head  # the parts own it now: it is freed once sent
-    elif size <= multipart_threshold:
-        data = _read(stream, key, size)
-        if len(data) < size:
-            raise IncompleteStreamError(bucket, key, size, len(data))
-        return sdk_requests.put_object(
-            client, bucket, key, data, headers, if_none_match=if_none_match
-        )
     else:
-        parts = _parts_of_known_size(stream, bucket, key, size, part_size)
+        head = b""
+    parts = _parts(stream, bucket, key, head, part_size, at_least=size or 0)
+    del head  # the parts own it now: it is freed once sent
     return _multipart(client, bucket, key, parts, headers=headers, if_none_match=if_none_match)
 
 
-# The part generators drop each part (del) before reading the next, so that only one part is held.
+# The part generator drops each part (del) before reading the next, so that only one part is held.
 
 
-def _parts_of_known_size(
-    stream: IO[bytes], bucket: str, key: str, size: int, part_size: int
+def _parts(
+    stream: IO[bytes], bucket: str, key: str, head: bytes, part_size: int, *, at_least: int
 ) -> Iterator[bytes]:
-    """``size`` bytes in parts of ``part_size``; ``IncompleteStreamError`` if the stream ends."""
-    sent = 0
-    while sent < size:
-        wanted = min(part_size, size - sent)
-        data = _read(stream, key, wanted)
-        if len(data) < wanted:
-            raise IncompleteStreamError(bucket, key, size, sent + len(data))
-        sent += wanted
-        yield data
-        del data
+    """The whole stream in parts, the first one starting with ``head`` (already read).
 
-
-def _parts_of_unknown_size(
-    stream: IO[bytes], key: str, head: bytes, part_size: int
-) -> Iterator[bytes]:
-    """The stream in parts, the first one starting with ``head`` (already read)."""
+    ``IncompleteStreamError`` when the stream ends before ``at_least`` bytes.
+    """
     # Parts may differ in size (all but the last >= 5 MiB): a head at least part_size long goes
     # out as it is, without a copy.
     data = head + _read(stream, key, part_size - len(head)) if len(head) < part_size else head
     del head
     count = 0
+    sent = 0
     while data:
         count += 1
         if count > MAX_PARTS:
@@ -161,11 +149,16 @@ def _parts_of_unknown_size(
                 f"{part_size} bytes; raise multipart_part_size"
             )
         last = len(data) < part_size
+        sent += len(data)
+        if last and sent < at_least:
+            raise IncompleteStreamError(bucket, key, at_least, sent)
         yield data
         del data
         if last:
             return
         data = _read(stream, key, part_size)
+    if sent < at_least:
+        raise IncompleteStreamError(bucket, key, at_least, sent)
 
 
 def _multipart(

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import gzip
 import io
+import os
+import subprocess
+import sys
 import threading
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -11,6 +15,7 @@ from typing import Any
 import pytest
 import urllib3
 from django.core.exceptions import SuspiciousFileOperation
+from django.core.files import File
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import override_settings
@@ -478,3 +483,73 @@ def test_reopen_of_an_open_file_rewinds_and_sees_a_replacement(
     with handle.open() as reopened:
         assert reopened.read() == b"second version"
         assert reopened.size == len(b"second version")
+
+
+# --- every byte of the stream is stored (no size is trusted unless known to be right) ----------
+
+
+def test_save_from_a_pipe_stores_every_byte(storage: MinioBackend) -> None:
+    data = os.urandom(300_000)
+    with subprocess.Popen(
+        [sys.executable, "-c", "import sys; sys.stdout.buffer.write(sys.stdin.buffer.read())"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+    ) as child:
+        assert child.stdin is not None and child.stdout is not None
+        writer = threading.Thread(target=lambda: (child.stdin.write(data), child.stdin.close()))  # type: ignore[union-attr]
+        writer.start()
+        name = storage.save(f"pipe-{uuid.uuid4().hex[:8]}.bin", File(child.stdout, "pipe.bin"))
+        writer.join()
+    assert storage.size(name) == len(data)
+    with storage.open(name) as handle:
+        assert handle.read() == data
+
+
+def test_save_from_an_os_pipe_descriptor(storage: MinioBackend) -> None:
+    read_end, write_end = os.pipe()
+    with os.fdopen(write_end, "wb") as writer:
+        writer.write(b"through a pipe")
+    with os.fdopen(read_end, "rb") as reader:
+        name = storage.save(f"fd-{uuid.uuid4().hex[:8]}.txt", File(reader))
+    with storage.open(name) as handle:
+        assert handle.read() == b"through a pipe"
+
+
+def test_save_from_gzip_stores_the_uncompressed_bytes(storage: MinioBackend, tmp_path: Any) -> None:
+    data = b"compressible " * 50_000
+    path = tmp_path / "data.gz"
+    with gzip.open(path, "wb") as packed:
+        packed.write(data)
+    assert path.stat().st_size < len(data)  # what Django's File.size reports
+    with gzip.open(path, "rb") as unpacked:
+        name = storage.save(f"gz-{uuid.uuid4().hex[:8]}.txt", File(unpacked, str(path)))
+    assert storage.size(name) == len(data)
+
+
+def test_a_declared_size_that_is_too_small_does_not_truncate(storage: MinioBackend) -> None:
+    content = File(io.BytesIO(b"0123456789"), "digits.txt")
+    content.size = 3
+    name = storage.save(f"sized-{uuid.uuid4().hex[:8]}.txt", content)
+    with storage.open(name) as handle:
+        assert handle.read() == b"0123456789"
+
+
+def test_a_regular_file_is_sized_by_its_descriptor(storage: MinioBackend, tmp_path: Any) -> None:
+    path = tmp_path / "regular.bin"
+    path.write_bytes(b"x" * 1000)
+    with path.open("rb") as source:
+        name = storage.save(f"reg-{uuid.uuid4().hex[:8]}.bin", File(source))
+    assert storage.size(name) == 1000
+
+
+def test_text_content_is_stored_as_utf8(storage: MinioBackend, tmp_path: Any) -> None:
+    text = "naïve café ✓ " * 1000
+    name = storage.save(f"text-{uuid.uuid4().hex[:8]}.txt", ContentFile(text))
+    with storage.open(name) as handle:
+        assert handle.read() == text.encode("utf-8")
+    path = tmp_path / "text.txt"
+    path.write_text(text, encoding="utf-8")
+    with path.open(encoding="utf-8") as source:
+        name = storage.save(f"textfile-{uuid.uuid4().hex[:8]}.txt", File(source))
+    with storage.open(name, "r") as handle:
+        assert handle.read() == text

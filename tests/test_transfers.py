@@ -86,10 +86,22 @@ def test_small_upload_is_one_put(s3_server: S3Server, bucket: str) -> None:
     assert read_object(s3_client, bucket, name) == data
 
 
-def test_only_size_bytes_are_sent(s3_client: Minio, bucket: str) -> None:
+def test_a_stream_longer_than_its_declared_size_is_stored_whole(
+    s3_client: Minio, bucket: str
+) -> None:
     name = key()
     send(s3_client, bucket, name, io.BytesIO(b"0123456789"), 4)
-    assert read_object(s3_client, bucket, name) == b"0123"
+    assert read_object(s3_client, bucket, name) == b"0123456789"
+
+
+@pytest.mark.parametrize("declared", [1, THRESHOLD, THRESHOLD + 1])
+def test_a_wrong_small_size_never_truncates_a_multipart_stream(
+    s3_client: Minio, bucket: str, declared: int
+) -> None:
+    name = key()
+    data = os.urandom(2 * PART + 123)
+    send(s3_client, bucket, name, io.BytesIO(data), declared)
+    assert read_object(s3_client, bucket, name) == data
 
 
 def test_conditional_upload_refuses_an_existing_key(s3_client: Minio, bucket: str) -> None:
