@@ -14,6 +14,8 @@ import attrs
 import certifi
 import urllib3
 from minio import Minio
+from minio.credentials.credentials import Credentials
+from minio.credentials.providers import Provider
 from urllib3.util import Retry, Timeout
 
 from .profile import MinioProfile
@@ -50,6 +52,33 @@ def build_http_client(profile: MinioProfile) -> urllib3.PoolManager:
     )
 
 
+class ConcealedCredentials(Credentials):
+    """The SDK's credentials, shown without the secret key.
+
+    The SDK keeps the credentials as a local of the frame that sends each request, so every
+    traceback of a failed request holds them: Django's DEBUG page, the admin error e-mail and
+    ``traceback`` with ``capture_locals`` print that local with ``repr``.
+    """
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(access_key={self.access_key!r}, secret_key='***')"
+
+    __str__ = __repr__
+
+
+class ConcealedStaticProvider(Provider):
+    """A fixed credentials provider whose credentials never show the secret key."""
+
+    def __init__(self, access_key: str, secret_key: str) -> None:
+        self._credentials = ConcealedCredentials(access_key=access_key, secret_key=secret_key)
+
+    def retrieve(self) -> Credentials:
+        return self._credentials
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(access_key={self._credentials.access_key!r})"
+
+
 @attrs.frozen
 class ProfileClients:
     """A profile's clients: ``internal`` talks to the server; ``external`` (an SDK client) and
@@ -67,9 +96,8 @@ def _build(profile: MinioProfile) -> ProfileClients:
     def client(endpoint: str, secure: bool) -> Minio:
         # region= is what keeps presigning free of a network round trip to ask for it.
         return Minio(
-            endpoint,
-            access_key=profile.access_key,
-            secret_key=profile.secret_key,
+            endpoint=endpoint,
+            credentials=ConcealedStaticProvider(profile.access_key, profile.secret_key),
             secure=secure,
             region=profile.region,
             http_client=http,

@@ -44,20 +44,24 @@ def load_profiles(
     ``${VAR}`` in any string is replaced from ``environ`` (default: ``os.environ``). Every problem
     (a missing variable, a bad field) is reported in one ``ConfigurationError`` naming the file.
     """
-    file = Path(path)
-    environ = os.environ if environ is None else environ
+    # Raised from here, where no local holds the file's content or the environment: a traceback
+    # printed with its locals shows no secret.
+    profiles, problems = _read_profiles(Path(path), os.environ if environ is None else environ)
+    if problems:
+        raise ConfigurationError.from_problems(problems)
+    return profiles
+
+
+def _read_profiles(
+    file: Path, environ: Mapping[str, str]
+) -> tuple[dict[str, MinioProfile], list[Problem]]:
     try:
         with file.open("rb") as handle:
             document = tomllib.load(handle)
     except FileNotFoundError:
-        raise ConfigurationError(
-            Problem(f"profile file {str(file)!r} does not exist", code="E010")
-        ) from None
+        return {}, [Problem(f"profile file {str(file)!r} does not exist", code="E010")]
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigurationError(
-            Problem(f"profile file {str(file)!r} is not valid TOML: {exc}", code="E010")
-        ) from None
-
+        return {}, [Problem(f"profile file {str(file)!r} is not valid TOML: {exc}", code="E010")]
     profiles: dict[str, MinioProfile] = {}
     problems: list[Problem] = []
     for name, table in document.items():
@@ -91,6 +95,4 @@ def load_profiles(
         problems.extend(found)
         if profile is not None:
             profiles[name] = profile
-    if problems:
-        raise ConfigurationError.from_problems(problems)
-    return profiles
+    return profiles, problems

@@ -24,6 +24,8 @@ from django.core.files.base import ContentFile
 from django.core.management import call_command
 from django.db import migrations, models
 from django.db.migrations.writer import MigrationWriter
+from django.test import RequestFactory
+from django.views.debug import ExceptionReporter, technical_500_response
 from minio.error import S3Error
 
 from django_minio_backend import (
@@ -48,6 +50,53 @@ def canary(kind: str) -> str:
     return f"canary-{kind}-{secrets.token_hex(12)}"
 
 
+def error_reports(error: BaseException) -> list[tuple[str, str]]:
+    """What the tracebacks of ``error`` show, the locals of every frame included: the
+    ``traceback`` module with ``capture_locals``, and the frames of Django's DEBUG 500 page and
+    admin error e-mail (DEBUG off), each variable rendered as those pages render it."""
+    # The frames of this test module hold the canaries as locals by design: start at the first
+    # frame outside it, where the library was entered.
+    tb = error.__traceback__
+    while tb is not None and tb.tb_frame.f_code.co_filename == __file__:
+        tb = tb.tb_next
+    request = RequestFactory().get("/failing-view")
+    reports = [
+        (
+            "traceback with locals",
+            "".join(
+                traceback.TracebackException(type(error), error, tb, capture_locals=True).format()
+            ),
+        )
+    ]
+    for is_email in (False, True):
+        reporter = ExceptionReporter(request, type(error), error, tb, is_email=is_email)
+        variables = [
+            f"{frame['filename']}:{frame['function']} {name} = {value}"
+            for frame in reporter.get_traceback_frames()
+            for name, value in frame["vars"]
+        ]
+        where = "admin mail frames" if is_email else "DEBUG page frames"
+        reports.append((where, "\n".join(variables)))
+    return reports
+
+
+def rendered_error_pages(error: BaseException) -> list[tuple[str, str]]:
+    """Django's whole DEBUG 500 page and admin error e-mail (HTML and text) for ``error``."""
+    request = RequestFactory().get("/failing-view")
+    info = (type(error), error, error.__traceback__)
+    mail = ExceptionReporter(request, *info, is_email=True)
+    template_logger = logging.getLogger("django.template")  # logs its lookups at DEBUG
+    template_logger.disabled = True
+    try:
+        return [
+            ("DEBUG 500 page", technical_500_response(request, *info).content.decode()),
+            ("admin mail html", mail.get_traceback_html()),
+            ("admin mail text", mail.get_traceback_text()),
+        ]
+    finally:
+        template_logger.disabled = False
+
+
 class Recorder(logging.Handler):
     """Every log record (formatted, with traceback) and every text a scenario hands it."""
 
@@ -55,6 +104,9 @@ class Recorder(logging.Handler):
         super().__init__(logging.DEBUG)
         self.canaries = canaries
         self.texts: list[tuple[str, str]] = []
+        # Frame locals may show the access key (it is in every request's Authorization header,
+        # by design); they must never show a secret key.
+        self.reports: list[tuple[str, str]] = []
         self.setFormatter(logging.Formatter("%(name)s %(levelname)s %(message)s"))
 
     def emit(self, record: logging.LogRecord) -> None:
@@ -64,18 +116,21 @@ class Recorder(logging.Handler):
             text = f"unformattable record {record.msg!r} {record.args!r}: {exc}"
         self.texts.append((f"log {record.name}", text + repr(record.args)))
 
-    def add(self, where: str, value: object) -> None:
-        """Record ``value``'s str and repr (and the traceback, for an exception)."""
+    def add(self, where: str, value: object, *, locals_too: bool = True) -> None:
+        """Record ``value``'s str and repr; for an exception, its traceback and (unless
+        ``locals_too`` is off) every report that shows the locals of its frames."""
         self.texts.append((where, f"{value!s}\n{value!r}"))
         if isinstance(value, BaseException):
             self.texts.append((where, "".join(traceback.format_exception(value))))
+            if locals_too:
+                self.reports += [(f"{where}: {kind}", text) for kind, text in error_reports(value)]
 
-    def run(self, where: str, action: Callable[[], object]) -> object:
+    def run(self, where: str, action: Callable[[], object], *, locals_too: bool = True) -> object:
         """Run ``action``; record its result or the exception it raised."""
         try:
             result = action()
         except Exception as exc:
-            self.add(f"{where} raised", exc)
+            self.add(f"{where} raised", exc, locals_too=locals_too)
             return exc
         self.add(where, result)
         return result
@@ -89,13 +144,25 @@ class Recorder(logging.Handler):
 
     def assert_clean(self) -> None:
         assert self.texts, "the scenario recorded nothing"
+        secrets = [c for c in self.canaries if "-sk-" in c or c.startswith("test-secret-")]
+        checked = [(self.texts, self.canaries), (self.reports, secrets)]
         leaks = [
             (where, text)
-            for where, text in self.texts
-            for secret in self.canaries
+            for texts, canaries in checked
+            for where, text in texts
+            for secret in canaries
             if secret in text or secret.rsplit("-", 1)[-1] in text
         ]
-        assert not leaks, f"a credential leaked: {leaks[:3]}"
+        lines = sorted(
+            {
+                f"{where}: {line.strip()[:300]}"
+                for where, text in leaks
+                for line in text.splitlines()
+                for secret in self.canaries
+                if secret in line or secret.rsplit("-", 1)[-1] in line
+            }
+        )
+        assert not leaks, "a credential leaked:\n" + "\n".join(lines[:40])
 
 
 @pytest.fixture
@@ -156,7 +223,9 @@ def test_profile_repr_and_config_errors(recorder: Callable[..., Recorder], setti
     record.run("get_profiles", get_profiles)
     record.run("get_profile", lambda: get_profile("a"))
     record.add("configuration", configuration())
-    record.run("MinioProfile(**b)", lambda: MinioProfile(**bad_profiles["b"]))
+    # Called directly, the constructor's own frame holds the secret it was given, as the
+    # caller's frame does: only the messages are checked.
+    record.run("MinioProfile(**b)", lambda: MinioProfile(**bad_profiles["b"]), locals_too=False)
     record.run("check messages", lambda: [str(m) for m in checks.run_checks()])
     record.command("check")
     record.command("minio_profiles")
@@ -309,6 +378,23 @@ def test_storage_with_right_and_wrong_credentials(
         key = WRONG_KEY if "canary-wrong-ak" in url else s3_server.access_key
         assert_credential_only_in_signature(url, key, s3_server.secret_key)
         assert WRONG_SECRET not in url
+
+
+def test_error_pages_of_server_failures_show_no_secret_key(
+    recorder: Callable[..., Recorder], s3_server: S3Server, live: str
+) -> None:
+    record = recorder(s3_server.secret_key, WRONG_SECRET)
+    failures = {
+        "wrong secret": lambda: MinioBackend(profile="wrong-secret").save("a", ContentFile(b"x")),
+        "wrong key": lambda: MinioBackend(profile="wrong-key").exists("a"),
+        "server down": lambda: MinioBackend(profile="down").size("a"),
+        "missing": lambda: MinioBackend(profile="live").open("missing"),
+    }
+    for where, failure in failures.items():
+        error = record.run(where, failure)
+        assert isinstance(error, S3Error | ServerUnavailableError | FileNotFoundError), error
+        record.texts += rendered_error_pages(error)
+    record.assert_clean()
 
 
 def test_commands_with_right_and_wrong_credentials(
