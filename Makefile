@@ -22,11 +22,12 @@ pytest: $(STAMP)
 	$(PY) -m pytest
 
 typecheck: $(STAMP)
-	$(VENV)/bin/mypy django_minio_backend tests/typing tests/s3server.py
+	$(VENV)/bin/mypy django_minio_backend tests/typing
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check --no-cache .
 	$(VENV)/bin/ruff format --no-cache --check .
+	$(VENV)/bin/lint-imports --no-cache
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis

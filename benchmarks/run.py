@@ -25,7 +25,7 @@ from typing import Any
 
 from benchmarks import fixtures, peers, plan, report
 from benchmarks.workers import Worker, WorkerError
-from tests.s3server import REGION, S3Server
+from django_minio_backend.testing.s3server import REGION, S3Server
 
 RESULTS_PATH = Path(__file__).resolve().parent / "RESULTS.md"
 DEFAULT_ROUNDS = 7

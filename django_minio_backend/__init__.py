@@ -1,13 +1,17 @@
 """Django storage backend for MinIO and S3-compatible stores, configured by named profiles."""
 
-from .errors import ConfigurationError, PrivatePublicMixedError, ServerUnavailableError
-from .health import MinioServerStatus
-from .profile import MinioProfile, MinioProfileDict
-from .profile_files import load_profiles
-from .profile_sources import get_profile, get_profiles
-from .static_storage import MinioManifestStaticStorage
-from .storage import MinioBackend, MinioBackendStatic
-from .upload_paths import get_iso_date, iso_date_prefix
+from django_minio_backend.errors import (
+    ConfigurationError,
+    PrivatePublicMixedError,
+    ServerUnavailableError,
+)
+from django_minio_backend.profiles.files import load_profiles
+from django_minio_backend.profiles.model import MinioProfile, MinioProfileDict
+from django_minio_backend.profiles.sources import get_profile, get_profiles
+from django_minio_backend.s3.health import MinioServerStatus
+from django_minio_backend.storage.backend import MinioBackend, MinioBackendStatic
+from django_minio_backend.storage.static import MinioManifestStaticStorage
+from django_minio_backend.storage.upload_paths import get_iso_date, iso_date_prefix
 
 __all__ = [
     "ConfigurationError",

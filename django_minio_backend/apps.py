@@ -18,7 +18,7 @@ class DjangoMinioBackendConfig(AppConfig):
         An invalid configuration is left to the system checks (no traceback here); an
         unreachable server raises ``BucketInitializationError`` naming profile and endpoint.
         """
-        from . import checks  # noqa: F401  (registers the checks)
-        from .buckets import initialize_on_start
+        from django_minio_backend import checks  # noqa: F401  (registers the checks)
+        from django_minio_backend.administration.bucket_setup import initialize_on_start
 
         initialize_on_start()

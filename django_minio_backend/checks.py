@@ -35,17 +35,23 @@ from django.apps import AppConfig
 from django.core import checks
 from django.utils.module_loading import import_string
 
-from .bucket_names import bucket_name_problem
-from .errors import ConfigurationError, Problem
-from .profile import AUTO_MEDIA_BUCKET, AUTO_STATIC_BUCKET, PROFILE_FIELDS, MinioProfile
-from .profile_sources import (
+from django_minio_backend.administration.storage_usage import StorageUse, storage_uses
+from django_minio_backend.errors import ConfigurationError, Problem
+from django_minio_backend.profiles.bucket_names import bucket_name_problem
+from django_minio_backend.profiles.model import (
+    AUTO_MEDIA_BUCKET,
+    AUTO_STATIC_BUCKET,
+    PROFILE_FIELDS,
+    MinioProfile,
+)
+from django_minio_backend.profiles.sources import (
     OPTIONS_SETTINGS,
     ProfileConfiguration,
     configuration,
     configured_storages,
 )
-from .storage_options import storage_option_problems
-from .storage_usage import StorageUse, storage_uses
+from django_minio_backend.storage.backend import MinioBackend
+from django_minio_backend.storage.options import storage_option_problems
 
 __all__ = ["TAG", "check_minio_configuration", "messages_for"]
 
@@ -204,7 +210,6 @@ def _unknown_profile(name: str, setting: str, current: ProfileConfiguration) -> 
 
 
 def _storage_entry_problems(current: ProfileConfiguration) -> list[checks.CheckMessage]:
-    from .storage import MinioBackend
 
     messages: list[checks.CheckMessage] = []
     for entry in configured_storages():

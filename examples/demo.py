@@ -31,7 +31,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import urllib3
 
-from tests.s3server import S3Server
+from django_minio_backend.testing.s3server import S3Server
 
 PROJECT = Path(__file__).resolve().parent / "demo_project"
 WIDTH = 22  # width of the step-name column

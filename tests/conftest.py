@@ -3,8 +3,8 @@ from __future__ import annotations
 import pytest
 from minio import Minio
 
+from django_minio_backend.testing.s3server import S3Server
 from tests.helpers import new_bucket_name
-from tests.s3server import S3Server
 
 pytest_plugins = ["tests.server_fixtures"]
 

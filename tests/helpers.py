@@ -9,8 +9,8 @@ from typing import Any, NamedTuple
 import urllib3
 from minio import Minio
 
-from django_minio_backend.bucket_policies import public_read_policy
-from tests.s3server import S3Server
+from django_minio_backend.s3.bucket_policies import public_read_policy
+from django_minio_backend.testing.s3server import S3Server
 
 
 def new_bucket_name() -> str:

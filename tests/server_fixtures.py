@@ -1,4 +1,4 @@
-"""Pytest plugin: local SeaweedFS S3 servers (see ``tests/s3server.py``).
+"""Pytest plugin: local SeaweedFS S3 servers (see ``django_minio_backend/testing/s3server.py``).
 
 Enable with ``pytest_plugins = ["tests.server_fixtures"]`` in a conftest, or ``-p
 tests.server_fixtures``. Servers start lazily: a session that requests no fixture starts none.
@@ -11,8 +11,8 @@ from collections.abc import Iterator
 
 import pytest
 
+from django_minio_backend.testing.s3server import S3Server, running_s3_server
 from tests.helpers import new_bucket_name
-from tests.s3server import S3Server, running_s3_server
 
 __all__ = ["s3_server", "s3_server_b", "unique_bucket"]
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from django_minio_backend.bucket_names import bucket_name_problem
+from django_minio_backend.profiles.bucket_names import bucket_name_problem
 
 
 @pytest.mark.parametrize("name", ["abc", "media-files", "a.b.c", "x" * 63, "0day", "my.bucket-1"])

@@ -12,21 +12,21 @@ import urllib3
 from django.apps import apps
 from minio.error import S3Error
 
-from django_minio_backend.bucket_policies import (
-    public_read_policy,
-    same_policy,
-    without_anonymous_access,
-)
-from django_minio_backend.buckets import (
+from django_minio_backend.administration.bucket_setup import (
     BucketInitializationError,
-    ensure_bucket,
     initialize_on_start,
     initialize_profile,
     initialize_profiles,
 )
 from django_minio_backend.errors import ConfigurationError, ServerUnavailableError
+from django_minio_backend.s3.bucket_policies import (
+    public_read_policy,
+    same_policy,
+    without_anonymous_access,
+)
+from django_minio_backend.s3.buckets import ensure_bucket
+from django_minio_backend.testing.s3server import S3Server
 from tests.helpers import bucket_names, minio_storages, server_profile
-from tests.s3server import S3Server
 from tests.test_health import down_profile
 
 ANONYMOUS = urllib3.PoolManager(retries=False, timeout=10.0)

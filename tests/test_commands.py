@@ -11,8 +11,8 @@ import urllib3
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
+from django_minio_backend.testing.s3server import S3Server
 from tests.helpers import bucket_names, minio_storages, server_profile
-from tests.s3server import S3Server
 from tests.test_health import down_profile
 from tests.testapp.models import Document
 

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 import urllib3
 
-from tests.s3server import S3Server
+from django_minio_backend.testing.s3server import S3Server
 
 PROJECT = Path(__file__).resolve().parent.parent / "examples" / "demo_project"
 http = urllib3.PoolManager(retries=False, timeout=urllib3.Timeout(10.0))

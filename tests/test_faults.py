@@ -28,11 +28,11 @@ from minio import Minio
 from minio.error import S3Error
 
 from django_minio_backend import MinioBackend
-from django_minio_backend.clients import profile_clients
 from django_minio_backend.errors import ServerUnavailableError
+from django_minio_backend.s3.clients import profile_clients
+from django_minio_backend.testing.s3server import S3Server
 from tests.fault_proxy import FaultProxy
 from tests.helpers import read_object, server_profile
-from tests.s3server import S3Server
 
 MiB = 1024 * 1024
 PROFILE = "faulty"

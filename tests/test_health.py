@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 
 from django_minio_backend.errors import ConfigurationError
-from django_minio_backend.health import MinioServerStatus, check_server
+from django_minio_backend.s3.health import MinioServerStatus, check_server
+from django_minio_backend.testing.s3server import S3Server
 from tests.helpers import server_profile
-from tests.s3server import S3Server
 
 
 def closed_port() -> int:

@@ -24,9 +24,9 @@ from hypothesis import strategies as st
 from minio import Minio
 
 from django_minio_backend import MinioBackend
+from django_minio_backend.testing.s3server import S3Server
 from tests.fault_proxy import FaultProxy
 from tests.helpers import make_public_bucket, read_object, server_profile
-from tests.s3server import S3Server
 
 MAX_KEY_BYTES = 1024
 SEGMENT_BYTES = 255  # longest path segment MinIO and SeaweedFS store

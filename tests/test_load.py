@@ -39,8 +39,8 @@ from django.core.files.base import ContentFile
 from django.test import override_settings
 
 from django_minio_backend import MinioBackend
+from django_minio_backend.testing.s3server import S3Server
 from tests.helpers import server_profile
-from tests.s3server import S3Server
 
 MiB = 1024 * 1024
 THREADS = 16

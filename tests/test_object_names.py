@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.core.exceptions import SuspiciousFileOperation
 
-from django_minio_backend.object_names import object_key, prefix_key
+from django_minio_backend.s3.keys import object_key, prefix_key
 
 
 @pytest.mark.parametrize(

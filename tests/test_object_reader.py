@@ -17,15 +17,15 @@ import urllib3
 from minio import Minio
 from minio.error import S3Error
 
-from django_minio_backend.object_reader import (
+from django_minio_backend.s3.object_reader import (
     ObjectChangedError,
     ObjectReader,
     ObjectReadError,
     TruncatedObjectError,
     open_object,
 )
+from django_minio_backend.testing.s3server import S3Server
 from tests.helpers import RecordingPool, unique_key
-from tests.s3server import S3Server
 
 KiB = 1024
 MiB = 1024 * KiB

@@ -8,7 +8,7 @@ import pytest
 import urllib3
 
 from django_minio_backend import ConfigurationError, MinioProfile, PrivatePublicMixedError
-from django_minio_backend.profile import AUTO_MEDIA_BUCKET, AUTO_STATIC_BUCKET
+from django_minio_backend.profiles.model import AUTO_MEDIA_BUCKET, AUTO_STATIC_BUCKET
 
 SECRET = "sEcReT-canary-7f3a"
 

@@ -11,8 +11,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from django_minio_backend import ConfigurationError, MinioProfile
-from django_minio_backend.profile import PROFILE_FIELDS
-from django_minio_backend.profile_parsing import parse_profile, try_parse_profile
+from django_minio_backend.profiles.model import PROFILE_FIELDS
+from django_minio_backend.profiles.parsing import parse_profile, try_parse_profile
 
 SECRET = "sEcReT-canary-0b9e"
 BASE: dict[str, Any] = {"endpoint": "minio:9000", "access_key": "AK", "secret_key": SECRET}

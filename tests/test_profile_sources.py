@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from django_minio_backend import ConfigurationError, MinioProfile, get_profile, get_profiles
-from django_minio_backend.profile_sources import configuration, profile_name_for_options
+from django_minio_backend.profiles.sources import configuration, profile_name_for_options
 
 SECRET = "sEcReT-canary-51c2"
 BASE: dict[str, Any] = {"endpoint": "minio:9000", "access_key": "AK", "secret_key": SECRET}

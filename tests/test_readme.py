@@ -10,9 +10,9 @@ from typing import Any
 import attrs
 
 from django_minio_backend import checks
-from django_minio_backend.profile import MinioProfile
-from django_minio_backend.profile_sources import FLAT_SETTINGS
-from django_minio_backend.storage_options import STORAGE_OPTIONS
+from django_minio_backend.profiles.model import MinioProfile
+from django_minio_backend.profiles.sources import FLAT_SETTINGS
+from django_minio_backend.storage.options import STORAGE_OPTIONS
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 

@@ -9,8 +9,8 @@ import pytest
 from minio import Minio
 from minio.error import S3Error
 
+from django_minio_backend.testing.s3server import S3Server, running_s3_server
 from tests.helpers import read_object
-from tests.s3server import S3Server, running_s3_server
 
 
 def _put_text(client: Minio, bucket: str, name: str, text: str) -> None:

@@ -11,10 +11,10 @@ import pytest
 from minio import Minio
 from minio.error import S3Error
 
-from django_minio_backend import sdk_requests
-from django_minio_backend.sdk_requests import ObjectExistsError
+from django_minio_backend.s3 import sdk_requests
+from django_minio_backend.s3.sdk_requests import ObjectExistsError
+from django_minio_backend.testing.s3server import S3Server
 from tests.helpers import open_upload_ids, read_object, unique_key
-from tests.s3server import S3Server
 
 MiB = 1024 * 1024
 

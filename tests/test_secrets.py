@@ -37,11 +37,11 @@ from django_minio_backend import (
     iso_date_prefix,
     load_profiles,
 )
-from django_minio_backend.clients import build_http_client, profile_clients
 from django_minio_backend.errors import ServerUnavailableError
-from django_minio_backend.profile_sources import configuration
+from django_minio_backend.profiles.sources import configuration
+from django_minio_backend.s3.clients import build_http_client, profile_clients
+from django_minio_backend.testing.s3server import S3Server
 from tests.helpers import server_profile
-from tests.s3server import S3Server
 
 MiB = 1024 * 1024
 

@@ -15,7 +15,7 @@ from django.db import models
 from django_minio_backend import MinioBackend, MinioBackendStatic, iso_date_prefix
 from django_minio_backend.models import MinioBackend as SeedPathBackend
 from django_minio_backend.models import iso_date_prefix as seed_iso_date_prefix
-from tests.s3server import S3Server
+from django_minio_backend.testing.s3server import S3Server
 
 
 def seed_settings(settings: Any, server: S3Server, private: str, public: str) -> None:

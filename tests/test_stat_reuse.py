@@ -8,8 +8,8 @@ from typing import Any
 from django.core.files.base import ContentFile
 
 from django_minio_backend import MinioBackend
+from django_minio_backend.testing.s3server import S3Server
 from tests.helpers import RecordingPool, server_profile
-from tests.s3server import S3Server
 
 
 def test_exists_then_metadata_costs_one_head(settings: Any, s3_server: S3Server) -> None:

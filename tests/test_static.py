@@ -22,9 +22,9 @@ from django.test import override_settings
 from django.utils.module_loading import import_string
 
 from django_minio_backend import ConfigurationError
-from django_minio_backend.static_storage import MinioManifestStaticStorage
+from django_minio_backend.storage.static import MinioManifestStaticStorage
+from django_minio_backend.testing.s3server import S3Server
 from tests.helpers import RecordingPool, private_and_public_buckets, server_profile
-from tests.s3server import S3Server
 
 http = urllib3.PoolManager(retries=False)
 

@@ -22,8 +22,8 @@ from django.test import override_settings
 
 from django_minio_backend import ConfigurationError, MinioBackend, MinioBackendStatic
 from django_minio_backend.errors import ServerUnavailableError
+from django_minio_backend.testing.s3server import S3Server
 from tests.helpers import RecordingPool, private_and_public_buckets, server_profile
-from tests.s3server import S3Server
 
 http = urllib3.PoolManager(retries=False)
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.s3server import S3Server
+from django_minio_backend.testing.s3server import S3Server
 
 ROOT = Path(__file__).parent.parent
 

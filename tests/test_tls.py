@@ -18,8 +18,8 @@ from django.core import checks
 from django.core.files.base import ContentFile
 
 from django_minio_backend import MinioBackend
-from django_minio_backend.clients import profile_clients
 from django_minio_backend.errors import ServerUnavailableError
+from django_minio_backend.s3.clients import profile_clients
 from tests.fault_proxy import FaultProxy
 from tests.helpers import read_object, server_profile
 from tests.tls_support import CertificateAuthority, HttpsS3Server, running_https_s3_server

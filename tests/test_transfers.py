@@ -11,9 +11,9 @@ import pytest
 from minio import Minio
 from minio.error import S3Error
 
-from django_minio_backend.transfers import IncompleteStreamError, ObjectExistsError, upload
+from django_minio_backend.s3.uploads import IncompleteStreamError, ObjectExistsError, upload
+from django_minio_backend.testing.s3server import S3Server
 from tests.helpers import RecordingPool, open_upload_ids, read_object, unique_key
-from tests.s3server import S3Server
 
 MiB = 1024 * 1024
 PART = 5 * MiB
@@ -198,7 +198,7 @@ def test_failed_abort_does_not_hide_the_original_error(
     error = RuntimeError("disk on fire")
     stream = io.BufferedReader(FailingStream(PART + 1, error))
     with (
-        caplog.at_level(logging.WARNING, logger="django_minio_backend.transfers"),
+        caplog.at_level(logging.WARNING, logger="django_minio_backend.s3.uploads"),
         pytest.raises(RuntimeError) as caught,
     ):
         send(s3_server.client(http_client=pool), bucket, name, stream, 12 * MiB)

@@ -11,8 +11,8 @@ from hypothesis import strategies as st
 from minio import Minio
 
 from django_minio_backend import MinioProfile
-from django_minio_backend.object_names import object_key
-from django_minio_backend.url_signing import UrlSigner
+from django_minio_backend.s3.keys import object_key
+from django_minio_backend.s3.url_signing import UrlSigner
 
 
 def is_storable(key: str) -> bool:

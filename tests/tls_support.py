@@ -20,7 +20,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-from tests.s3server import S3Server, _pick_ports, _release_ports
+from django_minio_backend.testing.s3server import S3Server, _pick_ports, _release_ports
 
 __all__ = ["CertificateAuthority", "HttpsS3Server", "ServerCertificate", "running_https_s3_server"]
 

@@ -16,7 +16,7 @@ def _storage_module() -> str:
     return (
         "django_minio_backend"
         if hasattr(django_minio_backend, "MinioBackend")
-        else ("django_minio_backend.storage")
+        else ("django_minio_backend.storage.backend")
     )
 
 

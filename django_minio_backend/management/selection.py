@@ -8,7 +8,7 @@ from typing import Any
 
 from django.core.management.base import CommandError, CommandParser
 
-from ..profile_sources import ProfileConfiguration, configuration
+from django_minio_backend.profiles.sources import ProfileConfiguration, configuration
 
 __all__ = ["add_profile_argument", "known_profiles", "selected_profiles", "valid_configuration"]
 

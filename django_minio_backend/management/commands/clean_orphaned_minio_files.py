@@ -16,11 +16,11 @@ from django.utils import timezone
 from minio.deleteobjects import DeleteObject
 from minio.error import MinioException, S3Error
 
-from ...clients import ProfileClients, profile_clients
-from ...errors import ConfigurationError
-from ...health import describe_error
-from ...storage_usage import StorageUse, storage_uses
-from ..selection import known_profiles, valid_configuration
+from django_minio_backend.administration.storage_usage import StorageUse, storage_uses
+from django_minio_backend.errors import ConfigurationError
+from django_minio_backend.management.selection import known_profiles, valid_configuration
+from django_minio_backend.s3.clients import ProfileClients, profile_clients
+from django_minio_backend.s3.health import describe_error
 
 DB_CHUNK: Final = 2000
 

@@ -6,8 +6,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from ...buckets import failure_summary, initialize_profiles
-from ..selection import add_profile_argument, selected_profiles
+from django_minio_backend.administration.bucket_setup import failure_summary, initialize_profiles
+from django_minio_backend.management.selection import add_profile_argument, selected_profiles
 
 
 class Command(BaseCommand):

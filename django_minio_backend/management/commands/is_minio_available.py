@@ -7,8 +7,8 @@ from typing import Any, Final
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from ...health import MinioServerStatus, check_server
-from ..selection import add_profile_argument, selected_profiles
+from django_minio_backend.management.selection import add_profile_argument, selected_profiles
+from django_minio_backend.s3.health import MinioServerStatus, check_server
 
 MAX_PARALLEL_CHECKS: Final = 8
 

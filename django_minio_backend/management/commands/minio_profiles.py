@@ -7,10 +7,10 @@ from typing import Any, Final
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from ...errors import ConfigurationError
-from ...profile import MinioProfile
-from ...profile_sources import configuration
-from ...storage_usage import storage_uses
+from django_minio_backend.administration.storage_usage import storage_uses
+from django_minio_backend.errors import ConfigurationError
+from django_minio_backend.profiles.model import MinioProfile
+from django_minio_backend.profiles.sources import configuration
 
 MASK: Final = "***"  # what secrets are shown as
 

@@ -2,7 +2,7 @@
 # ruff: noqa: RUF012
 from django.db import migrations, models
 
-import django_minio_backend.upload_paths
+import django_minio_backend.storage.upload_paths
 import library.models
 
 

@@ -25,8 +25,8 @@ from django.contrib.staticfiles.storage import HashedFilesMixin, ManifestFilesMi
 from django.core.files import File
 from django.core.files.storage import Storage
 
-from .object_names import object_key, prefix_key
-from .storage import MinioBackendStatic
+from django_minio_backend.s3.keys import object_key, prefix_key
+from django_minio_backend.storage.backend import MinioBackendStatic
 
 if TYPE_CHECKING:
     from django.contrib.staticfiles.storage import _PostProcessT

@@ -6,8 +6,8 @@ See ``TEST-SERVER.md`` for why SeaweedFS and why these flags. Typical use::
         client = server.client()
         client.make_bucket("demo")
 
-Run ``python -m tests.s3server`` to start a server by hand: it prints one JSON line with
-``endpoint``, ``access_key`` and ``secret_key`` and runs until SIGTERM or SIGINT.
+Run ``python -m django_minio_backend.testing.s3server`` to start a server by hand: it prints one
+JSON line with ``endpoint``, ``access_key`` and ``secret_key`` and runs until SIGTERM or SIGINT.
 """
 
 from __future__ import annotations
@@ -459,9 +459,10 @@ def running_s3_server(
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """``python -m tests.s3server``: run one server until SIGTERM or SIGINT."""
+    """``python -m django_minio_backend.testing.s3server``: run a server until SIGTERM/SIGINT."""
     parser = argparse.ArgumentParser(
-        prog="python -m tests.s3server", description="Run a local SeaweedFS S3 server."
+        prog="python -m django_minio_backend.testing.s3server",
+        description="Run a local SeaweedFS S3 server.",
     )
     parser.add_argument("--access-key", default=None)
     parser.add_argument("--secret-key", default=None)

@@ -9,9 +9,9 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Final
 
-from .errors import ConfigurationError, Problem
-from .profile import MinioProfile
-from .profile_parsing import try_parse_profile
+from django_minio_backend.errors import ConfigurationError, Problem
+from django_minio_backend.profiles.model import MinioProfile
+from django_minio_backend.profiles.parsing import try_parse_profile
 
 __all__ = ["load_profiles"]
 

@@ -18,9 +18,9 @@ from minio.credentials.credentials import Credentials
 from minio.credentials.providers import Provider
 from urllib3.util import Retry, Timeout
 
-from .profile import MinioProfile
-from .profile_sources import get_profile
-from .url_signing import UrlSigner
+from django_minio_backend.profiles.model import MinioProfile
+from django_minio_backend.profiles.sources import get_profile
+from django_minio_backend.s3.url_signing import UrlSigner
 
 __all__ = ["ProfileClients", "build_http_client", "profile_clients"]
 

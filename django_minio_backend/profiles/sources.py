@@ -17,9 +17,9 @@ from django.conf import settings
 from django.core.signals import setting_changed
 from django.dispatch import receiver
 
-from .errors import ConfigurationError, Problem
-from .profile import MinioProfile
-from .profile_parsing import try_parse_profile
+from django_minio_backend.errors import ConfigurationError, Problem
+from django_minio_backend.profiles.model import MinioProfile
+from django_minio_backend.profiles.parsing import try_parse_profile
 
 __all__ = [
     "FLAT_SETTINGS",

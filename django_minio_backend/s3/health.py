@@ -10,8 +10,8 @@ import attrs
 import urllib3
 from minio.error import MinioException, S3Error
 
-from .clients import profile_clients
-from .profile import MinioProfile
+from django_minio_backend.profiles.model import MinioProfile
+from django_minio_backend.s3.clients import profile_clients
 
 __all__ = ["MinioServerStatus", "check_server", "describe_error"]
 

@@ -31,14 +31,19 @@ from django.core.files.utils import validate_file_name
 from django.utils import timezone
 from minio.error import S3Error
 
-from .clients import ProfileClients, profile_clients
-from .errors import ConfigurationError, Problem, ServerUnavailableError
-from .health import MinioServerStatus, check_server, describe_error
-from .object_names import object_key, prefix_key
-from .object_reader import ObjectReader, open_object
-from .profile_sources import ProfileConfiguration, configuration, profile_name_for_options
-from .storage_options import ObjectOptions, object_options_from
-from .transfers import ObjectExistsError, upload
+from django_minio_backend.errors import ConfigurationError, Problem, ServerUnavailableError
+from django_minio_backend.profiles.sources import (
+    ProfileConfiguration,
+    configuration,
+    profile_name_for_options,
+)
+from django_minio_backend.s3.buckets import ensure_bucket
+from django_minio_backend.s3.clients import ProfileClients, profile_clients
+from django_minio_backend.s3.health import MinioServerStatus, check_server, describe_error
+from django_minio_backend.s3.keys import object_key, prefix_key
+from django_minio_backend.s3.object_reader import ObjectReader, open_object
+from django_minio_backend.s3.uploads import ObjectExistsError, upload
+from django_minio_backend.storage.options import ObjectOptions, object_options_from
 
 __all__ = ["MinioBackend", "MinioBackendStatic", "MinioObjectFile"]
 
@@ -274,8 +279,6 @@ class MinioBackend(Storage):
         self._forget_stats()
         target = self._resolve()
         if target.clients.profile.bucket_check_on_save:
-            from .buckets import ensure_bucket
-
             ensure_bucket(target.profile_name, target.bucket)
         headers = self.object_headers(name, content)
         for attempt in range(MAX_RENAMES):

@@ -17,8 +17,8 @@ import attrs
 import cattrs
 import urllib3
 
-from .errors import ConfigurationError, Problem
-from .profile import (
+from django_minio_backend.errors import ConfigurationError, Problem
+from django_minio_backend.profiles.model import (
     PROFILE_FIELDS,
     REQUIRED_FIELDS,
     SECRET_FIELDS,

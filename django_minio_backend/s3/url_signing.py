@@ -13,7 +13,7 @@ import time
 from typing import Final
 from urllib.parse import quote
 
-from .profile import MinioProfile
+from django_minio_backend.profiles.model import MinioProfile
 
 __all__ = ["UrlSigner"]
 

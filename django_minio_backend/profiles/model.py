@@ -15,8 +15,8 @@ from typing import Any, Final, Required, TypedDict
 import attrs
 import urllib3
 
-from .bucket_names import bucket_name_problem
-from .errors import ConfigurationError, Problem
+from django_minio_backend.errors import ConfigurationError, Problem
+from django_minio_backend.profiles.bucket_names import bucket_name_problem
 
 __all__ = [
     "AUTO_MEDIA_BUCKET",

@@ -11,8 +11,9 @@ from typing import TYPE_CHECKING, cast
 
 import attrs
 
-from .errors import ConfigurationError
-from .profile_sources import configuration, configured_storages
+from django_minio_backend.errors import ConfigurationError
+from django_minio_backend.profiles.sources import configuration, configured_storages
+from django_minio_backend.storage.backend import MinioBackend
 
 if TYPE_CHECKING:
     from django.db.models import FileField
@@ -56,8 +57,6 @@ def storage_uses() -> tuple[StorageUse, ...]:
 def _entry_uses() -> list[StorageUse]:
     from django.utils.module_loading import import_string
 
-    from .storage import MinioBackend
-
     uses: list[StorageUse] = []
     options_aliases = configuration().options_aliases
     for entry in configured_storages():
@@ -82,8 +81,6 @@ def _field_uses(by_alias: Mapping[str | None, StorageUse]) -> list[StorageUse]:
     from django.apps import apps
     from django.core.files.storage import default_storage
     from django.db.models import FileField
-
-    from .storage import MinioBackend
 
     uses: list[StorageUse] = []
     for model in apps.get_models():

@@ -15,8 +15,8 @@ from typing import IO, Final
 
 from minio import Minio
 
-from . import sdk_requests
-from .sdk_requests import ObjectExistsError
+from django_minio_backend.s3 import sdk_requests
+from django_minio_backend.s3.sdk_requests import ObjectExistsError
 
 __all__ = [
     "IncompleteStreamError",

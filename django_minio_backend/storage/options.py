@@ -8,7 +8,7 @@ from typing import Any, Final
 
 import attrs
 
-from .errors import ConfigurationError, Problem
+from django_minio_backend.errors import ConfigurationError, Problem
 
 __all__ = ["STORAGE_OPTIONS", "ObjectOptions", "object_options_from", "storage_option_problems"]
 

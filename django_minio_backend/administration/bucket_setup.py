@@ -1,46 +1,31 @@
-"""Bucket administration: create missing buckets and give each the policy its profile asks for.
-
-- public buckets: anonymous ``s3:GetObject`` on their objects, nothing else (no anonymous listing);
-- private buckets (and buckets declared nowhere): no anonymous access; an anonymous grant found
-  on one is removed, other statements are kept;
-- a policy hook replaces its bucket's policy (S3 keeps one policy per bucket).
+"""Bucket initialisation for whole profiles: which buckets, in which order, and the reports.
 
 ``initialize_profiles`` backs ``manage.py initialize_buckets`` and the consistency check on start;
-``ensure_bucket`` backs ``bucket_check_on_save``.
+each bucket is reconciled by ``s3.buckets.reconcile_bucket``.
 """
 
 from __future__ import annotations
 
-import json
 import threading
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, Final
+from typing import Final
 
 import attrs
 import urllib3
-from minio import Minio
 from minio.error import MinioException, S3Error
 
-from .bucket_policies import (
-    policy_statements,
-    public_read_policy,
-    same_policy,
-    without_anonymous_access,
-)
-from .clients import profile_clients
-from .errors import ServerUnavailableError
-from .health import describe_error
-from .profile import MinioProfile
-from .profile_sources import configuration
-from .storage_usage import StorageUse, storage_uses
+from django_minio_backend.administration.storage_usage import StorageUse, storage_uses
+from django_minio_backend.profiles.model import MinioProfile
+from django_minio_backend.profiles.sources import configuration
+from django_minio_backend.s3.buckets import BucketPlan, bucket_plan, reconcile_bucket
+from django_minio_backend.s3.clients import profile_clients
+from django_minio_backend.s3.health import describe_error
 
 __all__ = [
     "BucketInitializationError",
-    "BucketPlan",
     "BucketReport",
     "bucket_plans",
-    "ensure_bucket",
     "failure_summary",
     "initialize_on_start",
     "initialize_profile",
@@ -50,35 +35,6 @@ __all__ = [
 MAX_PARALLEL_PROFILES: Final = 8
 
 
-@attrs.frozen
-class BucketPlan:
-    """One bucket of a profile and the policy it should carry."""
-
-    bucket: str
-    public: bool
-    hook: Mapping[str, Any] | None = None
-
-    @property
-    def kind(self) -> str:
-        """``public``, ``private`` or ``policy hook``."""
-        if self.hook is not None:
-            return "policy hook"
-        return "public" if self.public else "private"
-
-    @property
-    def policy(self) -> Mapping[str, Any] | None:
-        """The exact policy the bucket must have; ``None`` for "no anonymous access"."""
-        if self.hook is not None:
-            return self.hook
-        return public_read_policy(self.bucket) if self.public else None
-
-
-def _plan(profile: MinioProfile, bucket: str) -> BucketPlan:
-    hooks = [policy for hooked, policy in profile.policy_hooks if hooked == bucket]
-    # Several hooks for one bucket: the last wins (a system check warns about it).
-    return BucketPlan(bucket, profile.is_public(bucket), hooks[-1] if hooks else None)
-
-
 def bucket_plans(
     profile_name: str, profile: MinioProfile, uses: Iterable[StorageUse] = ()
 ) -> tuple[BucketPlan, ...]:
@@ -86,66 +42,7 @@ def bucket_plans(
     configured storage of the profile uses (such as the default or static bucket)."""
     used = [use.bucket for use in uses if use.profile == profile_name and use.bucket]
     names = dict.fromkeys((*profile.private_buckets, *profile.public_buckets, *used))
-    return tuple(_plan(profile, name) for name in names)
-
-
-# --- reconciling one bucket -----------------------------------------------------------------------
-
-
-def _current_policy(client: Minio, bucket: str) -> Mapping[str, Any] | None:
-    try:
-        text = client.get_bucket_policy(bucket)
-    except S3Error as exc:
-        if exc.code == "NoSuchBucketPolicy":
-            return None
-        raise
-    try:
-        policy = json.loads(text)
-    except ValueError:
-        return {"Unreadable": text}  # differs from anything we would set: it gets replaced
-    return policy if isinstance(policy, Mapping) else {"Unreadable": text}
-
-
-def _create(client: Minio, bucket: str) -> bool:
-    """Create ``bucket`` if missing; True when this call created it."""
-    if client.bucket_exists(bucket):
-        return False
-    try:
-        client.make_bucket(bucket)
-    except S3Error as exc:
-        if exc.code == "BucketAlreadyOwnedByYou":  # created concurrently by another process
-            return False
-        raise
-    return True
-
-
-def _apply_policy(client: Minio, plan: BucketPlan) -> str | None:
-    """Bring the bucket's policy in line with ``plan``; describe what changed, if anything."""
-    current = _current_policy(client, plan.bucket)
-    desired = plan.policy
-    if desired is not None:
-        if current is not None and same_policy(current, desired):
-            return None
-        client.set_bucket_policy(plan.bucket, json.dumps(desired))
-        return "policy hook applied" if plan.hook is not None else "public-read policy set"
-    if current is None:
-        return None
-    reduced = without_anonymous_access(current)
-    if reduced is None:
-        client.delete_bucket_policy(plan.bucket)
-    elif len(policy_statements(reduced)) == len(policy_statements(current)):
-        return None
-    else:
-        client.set_bucket_policy(plan.bucket, json.dumps(reduced))
-    return "anonymous access removed"
-
-
-def _reconcile(client: Minio, plan: BucketPlan) -> tuple[str, ...]:
-    actions = ["created"] if _create(client, plan.bucket) else []
-    changed = _apply_policy(client, plan)
-    if changed:
-        actions.append(changed)
-    return tuple(actions)
+    return tuple(bucket_plan(profile, name) for name in names)
 
 
 # --- reports --------------------------------------------------------------------------------------
@@ -228,7 +125,7 @@ def initialize_profile(
             reports.append(attrs.evolve(report, error=down, unreachable=True))
             continue
         try:
-            actions = _reconcile(clients.internal, plan)
+            actions = reconcile_bucket(clients.internal, plan)
         except S3Error as exc:
             reports.append(attrs.evolve(report, error=describe_error(exc, profile)))
             continue
@@ -277,30 +174,3 @@ def initialize_on_start() -> list[BucketReport]:
     if any(not report.ok for report in reports):
         raise BucketInitializationError(reports)
     return reports
-
-
-# --- bucket_check_on_save -------------------------------------------------------------------------
-
-_ensure_lock = threading.Lock()
-_ensured: dict[tuple[str, str], MinioProfile] = {}
-
-
-def ensure_bucket(profile_name: str, bucket: str) -> None:
-    """Create ``bucket`` (with its policy) if it is missing; checked once per process and bucket.
-
-    Network failures raise ``ServerUnavailableError``; other server errors raise ``S3Error``.
-    """
-    clients = profile_clients(profile_name)
-    profile = clients.profile
-    key = (profile_name, bucket)
-    if _ensured.get(key) is profile:
-        return
-    try:
-        if _create(clients.internal, bucket):
-            _apply_policy(clients.internal, _plan(profile, bucket))
-    except (urllib3.exceptions.HTTPError, OSError) as exc:
-        raise ServerUnavailableError(
-            profile_name, profile.base_url, describe_error(exc, profile)
-        ) from exc
-    with _ensure_lock:
-        _ensured[key] = profile

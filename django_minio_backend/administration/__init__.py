@@ -1,0 +1,1 @@
+"""Work on whole deployments: which storages use which buckets, bucket initialisation."""

@@ -1,0 +1,1 @@
+"""Talking to the server: clients, SDK requests, uploads, reads, URL signing, buckets."""

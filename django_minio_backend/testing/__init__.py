@@ -1,0 +1,1 @@
+"""Tools for testing projects that use django-minio-backend (extra ``testing``)."""
