@@ -10,7 +10,8 @@ from typing import Any
 import urllib3
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage, storages
-from django.db import models
+from django.db import migrations, models
+from django.db.migrations.writer import MigrationWriter
 
 from django_minio_backend import MinioBackend, MinioBackendStatic, iso_date_prefix
 from django_minio_backend.models import MinioBackend as SeedPathBackend
@@ -76,3 +77,24 @@ def test_seed_project_works_unchanged(settings: Any, s3_server: S3Server) -> Non
     minio_available = MinioBackend().is_minio_available()
     assert minio_available
     assert SeedPathBackend is MinioBackend and seed_iso_date_prefix is iso_date_prefix
+
+
+def test_migrations_record_the_seed_paths_of_upload_to_and_storages(settings: Any) -> None:
+    # A migration written now must load under 3.8.1 too (a downgrade) and after any later move
+    # of our modules: it names the seed's import paths, django_minio_backend.models.*.
+    settings.MINIO_PROFILES = {
+        "default": {"endpoint": "m:9000", "access_key": "a", "secret_key": "s"}
+    }
+    field = models.FileField(storage=MinioBackend(bucket_name="media"), upload_to=iso_date_prefix)
+    writer = MigrationWriter(
+        type(
+            "Migration",
+            (migrations.Migration,),
+            {"operations": [migrations.AddField("document", "scan", field)]},
+        )("0002_scan", "testapp")
+    )
+    text = writer.as_string()
+    assert "upload_to=django_minio_backend.models.iso_date_prefix" in text
+    assert "storage=django_minio_backend.models.MinioBackend(" in text
+    assert "import django_minio_backend.models" in text
+    assert "storage.backend" not in text and "upload_paths" not in text

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import io
-import mimetypes
 import os
 import posixpath
 import stat
@@ -43,6 +42,7 @@ from django_minio_backend.s3.health import MinioServerStatus, check_server, desc
 from django_minio_backend.s3.keys import object_key, prefix_key
 from django_minio_backend.s3.object_reader import ObjectReader, open_object
 from django_minio_backend.s3.uploads import ObjectExistsError, upload
+from django_minio_backend.storage.content_types import content_type_for, is_active_content
 from django_minio_backend.storage.options import ObjectOptions, object_options_from
 
 __all__ = ["MinioBackend", "MinioBackendStatic", "MinioObjectFile"]
@@ -53,30 +53,6 @@ READ_BUFFER: Final = 64 * 1024
 STAT_REUSE_SECONDS: Final = 1.0
 MAX_LISTED_DIRECTORIES: Final = 10_000
 MAX_RENAMES: Final = 100
-# Types that mimetypes may not know on a slim system, but browsers need for static files.
-_EXTRA_TYPES: Final = {
-    ".woff2": "font/woff2",
-    ".woff": "font/woff",
-    ".map": "application/json",
-    ".svg": "image/svg+xml",
-    ".js": "text/javascript",
-    ".mjs": "text/javascript",
-    ".css": "text/css",
-    ".webp": "image/webp",
-    ".avif": "image/avif",
-    ".wasm": "application/wasm",
-}
-
-
-def content_type_for(name: str, content: object) -> str:
-    """The upload's own content type, else a guess from the name, else octet-stream."""
-    declared = getattr(content, "content_type", None)
-    if isinstance(declared, str) and declared:
-        return declared
-    extension = posixpath.splitext(name)[1].lower()
-    return (
-        _EXTRA_TYPES.get(extension) or mimetypes.guess_type(name)[0] or "application/octet-stream"
-    )
 
 
 class MinioObjectFile(File):  # type: ignore[type-arg]
@@ -139,6 +115,7 @@ class MinioBackend(Storage):
 
     uses_static_bucket: ClassVar[bool] = False
     replaces_by_default: ClassVar[bool] = False
+    guards_active_content: ClassVar[bool] = True
     # Where migrations import the class from (the seed's path).
     deconstruct_path: ClassVar[str] = "django_minio_backend.models.MinioBackend"
 
@@ -304,9 +281,24 @@ class MinioBackend(Storage):
         raise SuspiciousFileOperation(f"no free name found for {name!r} after {MAX_RENAMES} tries")
 
     def object_headers(self, name: str, content: Any) -> dict[str, str]:
-        """The headers of the PUT that stores ``content`` as ``name`` (content type, options)."""
-        headers = {"Content-Type": content_type_for(name, content)}
+        """The headers of the PUT that stores ``content`` as ``name`` (content type, options).
+
+        On a public bucket, content a browser would run (HTML, SVG, XML, JavaScript) is stored
+        with ``Content-Disposition: attachment`` unless the ``inline_active_content`` option is
+        on: a user's upload must not run scripts on the bucket's host. Static storages, whose
+        files come from the project, are exempt.
+        """
+        content_type = content_type_for(name, content)
+        headers = {"Content-Type": content_type}
         headers.update(self.object_options.headers())
+        if (
+            self.guards_active_content
+            and not self.object_options.inline_active_content
+            and "Content-Disposition" not in headers
+            and is_active_content(content_type)
+            and self._resolve().public
+        ):
+            headers["Content-Disposition"] = "attachment"
         return headers
 
     def _alternative(self, name: str, max_length: int | None) -> str:
@@ -440,6 +432,7 @@ class MinioBackendStatic(MinioBackend):
 
     uses_static_bucket: ClassVar[bool] = True
     replaces_by_default: ClassVar[bool] = True
+    guards_active_content: ClassVar[bool] = False
     deconstruct_path: ClassVar[str] = "django_minio_backend.models.MinioBackendStatic"
 
     def __init__(

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import base64
 import difflib
+import re
 from collections.abc import Mapping
 from typing import Any, Final
 
@@ -20,8 +22,8 @@ STORAGE_OPTIONS: Final = (
     "cache_control",
     "content_disposition",
     "metadata",
+    "inline_active_content",
 )
-OBJECT_OPTIONS: Final = ("cache_control", "content_disposition", "metadata")
 
 
 @attrs.frozen
@@ -31,10 +33,15 @@ class ObjectOptions:
     cache_control: str | None = None
     content_disposition: str | None = None
     metadata: Mapping[str, str] = attrs.field(factory=dict)
+    # Off: on a public bucket, HTML, SVG, XML and JavaScript are stored as attachments.
+    inline_active_content: bool = False
 
     def headers(self) -> dict[str, str]:
-        """The HTTP headers these options add to a PUT (user metadata as ``x-amz-meta-*``)."""
-        headers = {f"x-amz-meta-{key}": value for key, value in self.metadata.items()}
+        """The HTTP headers these options add to a PUT (user metadata as ``x-amz-meta-*``;
+        a non-ASCII value as an RFC 2047 encoded word, as S3 returns such values)."""
+        headers = {
+            f"x-amz-meta-{key}": _header_value(value) for key, value in self.metadata.items()
+        }
         if self.cache_control:
             headers["Cache-Control"] = self.cache_control
         if self.content_disposition:
@@ -42,21 +49,42 @@ class ObjectOptions:
         return headers
 
 
+def _header_value(value: str) -> str:
+    if value.isascii():
+        return value
+    return "=?UTF-8?B?" + base64.b64encode(value.encode("utf-8")).decode("ascii") + "?="
+
+
+_METADATA_KEY: Final = re.compile(r"[A-Za-z0-9!#$%&'*+.^_`|~-]+")
+
+
 def _option_problem(key: str, value: Any) -> str | None:
     if key in {"profile", "bucket_name"}:
         return None if isinstance(value, str) else f"expected a string, got {type(value).__name__}"
-    if key == "replace_existing":
+    if key in {"replace_existing", "inline_active_content"}:
         return None if isinstance(value, bool) else f"expected True or False, got {value!r}"
     if key in {"cache_control", "content_disposition"}:
-        if value is None or isinstance(value, str):
+        if value is None:
             return None
-        return f"expected a string, got {type(value).__name__}"
+        if not isinstance(value, str):
+            return f"expected a string, got {type(value).__name__}"
+        if not value.isascii() or "\n" in value or "\r" in value:
+            return (
+                "must be ASCII on one line (HTTP headers are); for a non-ASCII file name use "
+                "filename*=UTF-8''<percent-encoded name> (RFC 6266)"
+            )
+        return None
     if key == "metadata":
-        if isinstance(value, Mapping) and all(
+        if not isinstance(value, Mapping) or not all(
             isinstance(k, str) and isinstance(v, str) for k, v in value.items()
         ):
-            return None
-        return "expected a dict of str -> str"
+            return "expected a dict of str -> str"
+        for name, item in value.items():
+            if not _METADATA_KEY.fullmatch(name):
+                return f"metadata key {name!r} must be an ASCII token (letters, digits, - _ .)"
+            if "\n" in item or "\r" in item:
+                return f"metadata value of {name!r} must be on one line"
+        return None
     return None
 
 
@@ -90,4 +118,5 @@ def object_options_from(options: Mapping[str, Any], where: str) -> ObjectOptions
         cache_control=options.get("cache_control"),
         content_disposition=options.get("content_disposition"),
         metadata=dict(options.get("metadata") or {}),
+        inline_active_content=bool(options.get("inline_active_content", False)),
     )

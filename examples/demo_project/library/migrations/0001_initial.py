@@ -2,7 +2,7 @@
 # ruff: noqa: RUF012
 from django.db import migrations, models
 
-import django_minio_backend.storage.upload_paths
+import django_minio_backend.models
 import library.models
 
 
@@ -26,7 +26,7 @@ class Migration(migrations.Migration):
                     "scan",
                     models.FileField(
                         storage=library.models.archive_storage,
-                        upload_to=django_minio_backend.upload_paths.iso_date_prefix,
+                        upload_to=django_minio_backend.models.iso_date_prefix,
                     ),
                 ),
                 ("uploaded", models.DateTimeField(auto_now_add=True)),
@@ -44,7 +44,7 @@ class Migration(migrations.Migration):
                 ("title", models.CharField(max_length=200)),
                 (
                     "file",
-                    models.FileField(upload_to=django_minio_backend.upload_paths.iso_date_prefix),
+                    models.FileField(upload_to=django_minio_backend.models.iso_date_prefix),
                 ),
                 ("uploaded", models.DateTimeField(auto_now_add=True)),
             ],
