@@ -8,7 +8,9 @@ from typing import Final
 
 from django.core.files.uploadedfile import UploadedFile
 
-__all__ = ["ACTIVE_CONTENT_TYPES", "content_type_for", "is_active_content"]
+__all__ = ["ACTIVE_CONTENT_TYPES", "OCTET_STREAM", "content_type_for", "is_active_content"]
+
+OCTET_STREAM: Final = "application/octet-stream"
 
 ACTIVE_CONTENT_TYPES: Final = frozenset(
     {
@@ -60,12 +62,12 @@ def content_type_for(name: str, content: object) -> str:
     declared = declared.strip() if isinstance(declared, str) else ""
     if isinstance(content, UploadedFile):
         guessed = _guess(name)
-        if guessed:
+        if guessed and guessed != OCTET_STREAM:
             return guessed
         if declared and not is_active_content(declared):
             return declared
-        return "application/octet-stream"
-    return declared or _guess(name) or "application/octet-stream"
+        return OCTET_STREAM
+    return declared or _guess(name) or OCTET_STREAM
 
 
 def is_active_content(content_type: str) -> bool:
