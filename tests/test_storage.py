@@ -5,10 +5,12 @@ from __future__ import annotations
 import gzip
 import io
 import os
+import pickle
 import subprocess
 import sys
 import threading
 import uuid
+from copy import deepcopy
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -233,9 +235,12 @@ def test_requests_per_operation(
     assert pool.methods() == ["GET"]
 
 
+TOO_LONG = "x" * 1025
+
+
 @pytest.mark.parametrize(
     "name",
-    ["../escape.txt", "a/../../b", "/abs.txt", "dir/", "a//b", "nul\x00.txt", "x" * 1025, "a\\b"],
+    ["../escape.txt", "a/../../b", "/abs.txt", "dir/", "a//b", "nul\x00.txt", TOO_LONG, "a\\b"],
 )
 def test_bad_names_are_refused_before_any_request(settings: Any, name: str) -> None:
     pool = RecordingPool()
@@ -251,8 +256,9 @@ def test_bad_names_are_refused_before_any_request(settings: Any, name: str) -> N
     for call in (storage.exists, storage.open, storage.url, storage.delete, storage.size):
         with pytest.raises(SuspiciousFileOperation):
             call(name)
-    with pytest.raises(SuspiciousFileOperation):
-        storage.save(name, ContentFile(b"x"))
+    if name is not TOO_LONG:  # save() cuts a long name to fit, as Django's storages do
+        with pytest.raises(SuspiciousFileOperation):
+            storage.save(name, ContentFile(b"x"))
     assert pool.requests == []
 
 
@@ -553,3 +559,62 @@ def test_text_content_is_stored_as_utf8(storage: MinioBackend, tmp_path: Any) ->
         name = storage.save(f"textfile-{uuid.uuid4().hex[:8]}.txt", File(source))
     with storage.open(name, "r") as handle:
         assert handle.read() == text
+
+
+# --- names and streams as Django's own storages handle them ------------------------------------
+
+
+def test_a_long_name_is_cut_to_max_length_keeping_directory_and_extension(
+    storage: MinioBackend,
+) -> None:
+    long = f"cut-{uuid.uuid4().hex[:8]}/" + "r" * 300 + ".pdf"
+    name = storage.save(long, ContentFile(b"x"), max_length=100)
+    assert len(name) == 100 and name.endswith("r.pdf") and name.startswith(long[:13])
+    again = storage.save(long, ContentFile(b"y"), max_length=100)  # taken: an alternative
+    assert again != name and len(again) <= 100 and again.endswith(".pdf")
+    with storage.open(again) as handle:
+        assert handle.read() == b"y"
+
+
+def test_a_name_beyond_the_byte_limits_is_cut_on_whole_characters(storage: MinioBackend) -> None:
+    long = f"bytes-{uuid.uuid4().hex[:8]}/" + "é" * 200 + ".txt"  # 404 bytes of file name
+    name = storage.save(long, ContentFile(b"x"))
+    file_name = name.rsplit("/", 1)[1]
+    assert len(file_name.encode("utf-8")) <= 255 and file_name.endswith("é.txt")
+    assert storage.exists(name)
+    with pytest.raises(SuspiciousFileOperation):
+        storage.save("d" * 1100 + "/a.txt", ContentFile(b"x"))  # only the file name is cut
+
+
+def test_a_read_once_stream_under_a_taken_name_gets_an_alternative(storage: MinioBackend) -> None:
+    name = f"once-{uuid.uuid4().hex[:8]}.txt"
+    storage.save(name, ContentFile(b"first"))
+    read_end, write_end = os.pipe()
+    with os.fdopen(write_end, "wb") as writer:
+        writer.write(b"second")
+    with os.fdopen(read_end, "rb") as reader:
+        other = storage.save(name, File(reader))
+    assert other != name
+    with storage.open(name) as first, storage.open(other) as second:
+        assert (first.read(), second.read()) == (b"first", b"second")
+
+
+def test_a_used_storage_pickles_and_deep_copies(storage: MinioBackend) -> None:
+    name = storage.save(f"pickle-{uuid.uuid4().hex[:8]}.txt", ContentFile(b"kept"))
+    assert storage.exists(name)  # clients and caches are now built
+    storage.listdir("")
+    for copy in (pickle.loads(pickle.dumps(storage)), deepcopy(storage)):  # noqa: S301  (our own bytes)
+        assert copy.bucket_name == storage.bucket_name
+        with copy.open(name) as handle:
+            assert handle.read() == b"kept"
+
+
+def test_listdir_never_lists_a_folder_marker_as_an_empty_directory(
+    storage: MinioBackend, s3_server: S3Server
+) -> None:
+    root = f"marker-{uuid.uuid4().hex[:8]}"
+    s3_server.client().put_object(storage.bucket_name, f"{root}/stale/", io.BytesIO(b""), 0)
+    storage.save(f"{root}/stale/kept.txt", ContentFile(b"x"))
+    assert storage.listdir(root) == (["stale"], [])
+    directories, files = storage.listdir(f"{root}/stale")
+    assert "" not in directories and files == ["kept.txt"]

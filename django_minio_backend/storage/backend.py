@@ -39,7 +39,7 @@ from django_minio_backend.profiles.sources import (
 from django_minio_backend.s3.buckets import ensure_bucket
 from django_minio_backend.s3.clients import ProfileClients, profile_clients
 from django_minio_backend.s3.health import MinioServerStatus, check_server, describe_error
-from django_minio_backend.s3.keys import object_key, prefix_key
+from django_minio_backend.s3.keys import MAX_KEY_BYTES, MAX_SEGMENT_BYTES, object_key, prefix_key
 from django_minio_backend.s3.object_reader import ObjectReader, open_object
 from django_minio_backend.s3.uploads import ObjectExistsError, upload
 from django_minio_backend.storage.content_types import content_type_for, is_active_content
@@ -149,6 +149,12 @@ class MinioBackend(Storage):
         self._recent_stats: dict[int, tuple[str, Any, float]] = {}
         self._listed_directories: set[str] = set()
 
+    def __getstate__(self) -> dict[str, Any]:
+        """Picklable and deep-copyable: names and options only; clients and caches are rebuilt."""
+        state = self.__dict__.copy()
+        state.update(_target=None, _recent_stats={}, _listed_directories=set())
+        return state
+
     def deconstruct(self) -> tuple[str, tuple[Any, ...], dict[str, Any]]:
         """What a migration records: the profile name, bucket and options, never keys.
 
@@ -223,31 +229,22 @@ class MinioBackend(Storage):
         """Store ``content`` under ``name`` or, when taken, under an alternative name."""
         if name is None:
             name = content.name
+        if not isinstance(name, str) or not name:
+            raise ValueError(f"save() needs a name: none given and the content has none ({name!r})")
         if not hasattr(content, "chunks"):
             content = File(content, name)
-        assert name is not None
         validate_file_name(name, allow_relative_path=True)
         name = self._checked_name(name, max_length)
         return self._save_available(name, content, max_length)
 
     def _checked_name(self, name: str, max_length: int | None) -> str:
-        """``name`` checked as a key, truncated like Django does beyond ``max_length``."""
-        object_key(name)
-        if max_length is not None and len(name) > max_length:
-            name = self._truncated(name, max_length)
-        return name
+        """``name`` shortened to fit, then checked as a key.
 
-    def _truncated(self, name: str, max_length: int) -> str:
-        dir_name, file_name = posixpath.split(name)
-        file_root, file_ext = posixpath.splitext(file_name)
-        excess = len(name) - max_length
-        file_root = file_root[:-excess] if excess < len(file_root) else ""
-        if not file_root:
-            raise SuspiciousFileOperation(
-                f'Storage can not find an available filename for "{name}". Please make sure '
-                "that the corresponding file field allows sufficient max_length."
-            )
-        return posixpath.join(dir_name, f"{file_root}{file_ext}")
+        Like Django's own storages, the file name's root is cut (the extension and directories
+        kept) to fit ``max_length`` characters, and also S3's 1024-byte key and the servers'
+        255-byte file name, counted in UTF-8 and cut on whole characters.
+        """
+        return object_key(_fitted(name, max_length))
 
     def _save(self, name: str, content: Any) -> str:
         return self._save_available(name, content, None)
@@ -258,6 +255,10 @@ class MinioBackend(Storage):
         if target.clients.profile.bucket_check_on_save:
             ensure_bucket(target.profile_name, target.bucket)
         headers = self.object_headers(name, content)
+        if not self.replace_existing and not _seekable(content):
+            # A stream read once cannot be sent again under another name after a clash: pick a
+            # free name first (HEAD requests); only a save racing for that name still fails.
+            name = self.get_available_name(name, max_length)
         for attempt in range(MAX_RENAMES):
             key = object_key(name)
             _rewind(content, name, attempt)
@@ -302,12 +303,7 @@ class MinioBackend(Storage):
         return headers
 
     def _alternative(self, name: str, max_length: int | None) -> str:
-        dir_name, file_name = posixpath.split(name)
-        file_root, file_ext = posixpath.splitext(file_name)
-        candidate = posixpath.join(dir_name, self.get_alternative_name(file_root, file_ext))
-        if max_length is not None and len(candidate) > max_length:
-            candidate = self._truncated(candidate, max_length)
-        return candidate
+        return object_key(_fitted(name, max_length, self.get_alternative_name))
 
     def get_available_name(self, name: str, max_length: int | None = None) -> str:
         """A free name; with ``replace_existing`` the name itself (it will be overwritten)."""
@@ -396,9 +392,11 @@ class MinioBackend(Storage):
         with self._requests(target):
             for item in target.clients.internal.list_objects(target.bucket, prefix=prefix):
                 relative = item.object_name[len(prefix) :]
-                if item.is_dir:
+                # A folder marker ("dir/", kept by MinIO and SeaweedFS) lists under its own prefix
+                # with an empty relative name: it is not an entry of the folder.
+                if item.is_dir and relative.rstrip("/"):
                     directories.append(relative.rstrip("/"))
-                elif relative:
+                elif relative and not item.is_dir:
                     files.append(relative)
         if len(self._listed_directories) > MAX_LISTED_DIRECTORIES:
             self._listed_directories.clear()
@@ -498,6 +496,49 @@ def _is_regular_file(stream: object) -> bool:
     try:
         return stat.S_ISREG(os.fstat(stream.fileno()).st_mode)
     except OSError:
+        return False
+
+
+def _utf8_length(text: str) -> int:
+    return len(text.encode("utf-8", "surrogatepass"))
+
+
+def _fits(name: str, max_length: int | None) -> bool:
+    return (
+        (max_length is None or len(name) <= max_length)
+        and _utf8_length(name) <= MAX_KEY_BYTES
+        and _utf8_length(posixpath.basename(name)) <= MAX_SEGMENT_BYTES
+    )
+
+
+def _fitted(
+    name: str, max_length: int | None, alternative: Callable[[str, str], str] | None = None
+) -> str:
+    """``name`` (or the ``alternative(root, ext)`` of it) with its file root cut until it fits
+    ``max_length`` and the key limits; the cut comes before an alternative's random suffix."""
+    directory, slash, file_name = name.rpartition("/")  # not posixpath.split: keeps "a//b"
+    file_root, file_ext = posixpath.splitext(file_name)
+
+    def candidate() -> str:
+        root = alternative(file_root, file_ext) if alternative else file_root + file_ext
+        return directory + slash + root
+
+    fitted = candidate()
+    while file_root and not _fits(fitted, max_length):
+        file_root = file_root[:-1]
+        fitted = candidate()
+    if not file_root:
+        raise SuspiciousFileOperation(
+            f'Storage can not find an available filename for "{name}". Please make sure '
+            "that the corresponding file field allows sufficient max_length."
+        )
+    return fitted
+
+
+def _seekable(content: Any) -> bool:
+    try:
+        return bool(content.seekable())
+    except (AttributeError, OSError, ValueError):
         return False
 
 
