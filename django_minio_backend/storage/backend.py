@@ -317,7 +317,7 @@ class MinioBackend(Storage):
         key = object_key(name)
         target = self._resolve()
         with self._requests(target):
-            target.clients.internal.remove_object(target.bucket, key)
+            target.clients.internal.remove_object(bucket_name=target.bucket, object_name=key)
 
     # --- reading ---------------------------------------------------------------------------------
 
@@ -349,7 +349,7 @@ class MinioBackend(Storage):
         key = object_key(name)
         target = self._resolve()
         with self._requests(target, key):
-            stat = target.clients.internal.stat_object(target.bucket, key)
+            stat = target.clients.internal.stat_object(bucket_name=target.bucket, object_name=key)
         if remember:
             self._recent_stats[thread] = (name, stat, time.monotonic())
         return stat
@@ -390,7 +390,9 @@ class MinioBackend(Storage):
         directories: list[str] = []
         files: list[str] = []
         with self._requests(target):
-            for item in target.clients.internal.list_objects(target.bucket, prefix=prefix):
+            for item in target.clients.internal.list_objects(
+                bucket_name=target.bucket, prefix=prefix
+            ):
                 relative = item.object_name[len(prefix) :]
                 # A folder marker ("dir/", kept by MinIO and SeaweedFS) lists under its own prefix
                 # with an empty relative name: it is not an entry of the folder.

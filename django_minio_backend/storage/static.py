@@ -188,7 +188,9 @@ class MinioManifestStaticStorage(ManifestFilesMixin, MinioBackendStatic):  # typ
         with self._requests(target):
             return {
                 item.object_name: item.etag or ""
-                for item in target.clients.internal.list_objects(target.bucket, prefix=prefix)
+                for item in target.clients.internal.list_objects(
+                    bucket_name=target.bucket, prefix=prefix
+                )
                 if not item.is_dir and item.object_name
             }
 

@@ -273,7 +273,7 @@ class S3Server:
                 retries=False, timeout=urllib3.Timeout(connect=2.0, read=10.0)
             )
         return Minio(
-            endpoint or self.endpoint,
+            endpoint=endpoint or self.endpoint,
             access_key=self.access_key if access_key is None else access_key,
             secret_key=self.secret_key if secret_key is None else secret_key,
             secure=False,
