@@ -20,6 +20,7 @@ from django.core.exceptions import SuspiciousFileOperation
 from django.core.files import File
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.http import FileResponse
 from django.test import override_settings
 
 from django_minio_backend import ConfigurationError, MinioBackend, MinioBackendStatic
@@ -618,3 +619,55 @@ def test_listdir_never_lists_a_folder_marker_as_an_empty_directory(
     assert storage.listdir(root) == (["stale"], [])
     directories, files = storage.listdir(f"{root}/stale")
     assert "" not in directories and files == ["kept.txt"]
+
+
+# --- reading as third-party apps do: seeks, size probes, FileResponse --------------------------
+
+
+@pytest.fixture
+def counted(settings: Any, s3_server: S3Server, buckets: tuple[str, str]) -> RecordingPool:
+    """A profile whose requests are recorded (the storage: ``MinioBackend()``)."""
+    pool = RecordingPool()
+    settings.MINIO_PROFILES = {
+        "default": server_profile(
+            s3_server, private_buckets=[buckets[0]], default_bucket=buckets[0], http_client=pool
+        )
+    }
+    return pool
+
+
+def test_a_small_object_is_read_in_one_get_whatever_the_seeks(counted: RecordingPool) -> None:
+    storage = MinioBackend()
+    data = os.urandom(300_000)
+    name = storage.save(f"small-{uuid.uuid4().hex[:8]}.xlsx", ContentFile(data))
+    counted.requests.clear()
+    with storage.open(name) as handle:
+        assert handle.read(4) == data[:4]
+        handle.seek(-22, io.SEEK_END)  # a zip reader looks for the central directory first
+        assert handle.read() == data[-22:]
+        handle.seek(1000)
+        assert handle.read(10) == data[1000:1010]
+        assert handle.size == len(data)
+    assert counted.methods() == ["GET"]
+
+
+def test_size_comes_from_the_object_not_from_a_local_file(
+    counted: RecordingPool, tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    storage = MinioBackend()
+    name = storage.save(f"sized-{uuid.uuid4().hex[:8]}.bin", ContentFile(b"12345"))
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / name).write_bytes(b"a much longer local file")
+    with storage.open(name) as handle:
+        assert handle.size == 5
+
+
+def test_file_response_of_a_small_object_sends_one_get(counted: RecordingPool) -> None:
+    storage = MinioBackend()
+    name = storage.save(f"resp-{uuid.uuid4().hex[:8]}.txt", ContentFile(b"served" * 1000))
+    counted.requests.clear()
+    response = FileResponse(storage.open(name))
+    assert response["Content-Length"] == "6000"
+    assert b"".join(response.streaming_content) == b"served" * 1000  # type: ignore[arg-type]
+    response.close()
+    assert counted.methods() == ["GET"]

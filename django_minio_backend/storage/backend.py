@@ -50,6 +50,8 @@ __all__ = ["MinioBackend", "MinioBackendStatic", "MinioObjectFile"]
 # S3 error codes that mean "this object is not there".
 MISSING_CODES: Final = frozenset({"NoSuchKey", "NoSuchObject", "ResourceNotFound", "NoSuchBucket"})
 READ_BUFFER: Final = 64 * 1024
+WHOLE_READ_LIMIT: Final = 1024 * 1024
+"""Objects up to this size are read in one GET when opened; larger ones are streamed."""
 STAT_REUSE_SECONDS: Final = 1.0
 MAX_LISTED_DIRECTORIES: Final = 10_000
 MAX_RENAMES: Final = 100
@@ -71,13 +73,22 @@ class MinioObjectFile(File):  # type: ignore[type-arg]
         self._attach(reader, name, mode)
 
     def _attach(self, reader: ObjectReader, name: str, mode: str) -> None:
-        stream: IO[Any] = io.BufferedReader(reader, READ_BUFFER)
+        stream: IO[Any]
+        if reader.size <= WHOLE_READ_LIMIT:
+            # Read at once: seeks and rereads of a small file (an xlsx, an image header, the
+            # size probe of FileResponse) then cost no request.
+            with reader:
+                stream = io.BytesIO(reader.readall())
+        else:
+            stream = io.BufferedReader(reader, READ_BUFFER)
         if "b" not in mode:
             stream = io.TextIOWrapper(stream, encoding="utf-8")
         super().__init__(stream, name)
         self.mode = mode
         self.reader = reader
-        self._size = reader.size
+        # The object's size, never the size of a local file of the same name (Django's File
+        # falls back to os.path.getsize(name)).
+        self.size = reader.size
 
     def open(self, mode: str | None = None, *args: Any, **kwargs: Any) -> MinioObjectFile:
         """Back to the start when open (in ``mode`` if given), else fetched anew from the server."""
