@@ -7,6 +7,7 @@ import io
 import json
 import os
 import time
+import uuid
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -21,7 +22,7 @@ from django.template import Context, Engine
 from django.test import override_settings
 from django.utils.module_loading import import_string
 
-from django_minio_backend import ConfigurationError
+from django_minio_backend import ConfigurationError, MinioBackendStatic
 from django_minio_backend.storage.static import MinioManifestStaticStorage
 from django_minio_backend.testing.s3server import S3Server
 from tests.helpers import RecordingPool, private_and_public_buckets, server_profile
@@ -441,3 +442,18 @@ def test_collectstatic_clear_removes_stale_files(
     names = {item.object_name for item in client.list_objects(public, recursive=True)}
     assert "stale/deep/old.css" not in names
     assert "d0/icon4.svg" in names  # collected again after the clear
+
+
+def test_the_static_bucket_is_made_public_before_the_first_write(
+    settings: Any, s3_server: S3Server
+) -> None:
+    # 3.8.1 behaviour: collectstatic works before initialize_buckets ever ran. (SeaweedFS would
+    # create a missing bucket on PUT by itself, but private: the public URL proves our work.)
+    bucket = f"static-{uuid.uuid4().hex[:16]}"
+    settings.MINIO_PROFILES = {
+        "default": server_profile(s3_server, public_buckets=[bucket], static_bucket=bucket)
+    }
+    storage = MinioBackendStatic()
+    name = storage.save(f"css/{uuid.uuid4().hex[:8]}.css", ContentFile(b"body{}"))
+    response = urllib3.PoolManager(retries=False).request("GET", storage.url(name))
+    assert response.status == 200 and response.data == b"body{}"

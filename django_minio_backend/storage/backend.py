@@ -263,7 +263,9 @@ class MinioBackend(Storage):
     def _save_available(self, name: str, content: Any, max_length: int | None) -> str:
         self._forget_stats()
         target = self._resolve()
-        if target.clients.profile.bucket_check_on_save:
+        if self.uses_static_bucket or target.clients.profile.bucket_check_on_save:
+            # Static storages always do (as 3.8.1 did): collectstatic then works before
+            # initialize_buckets ever ran. Once per process and bucket.
             ensure_bucket(target.profile_name, target.bucket)
         headers = self.object_headers(name, content)
         if not self.replace_existing and not _seekable(content):
