@@ -20,6 +20,9 @@ Faults:
 - ``stall(after=0, direction="both")``: forward ``after`` bytes, then forward nothing more and keep
   the connection open (a hung server).
 - ``cut(after, direction)``: forward ``after`` bytes, then reset both sides.
+- ``answer(status, body, content_type)``: answer every new request itself with that HTTP status
+  and body, without the server (a proxy or load balancer whose upstream is gone); open
+  connections are reset.
 
 ``direction`` is ``"up"`` (client to server: requests, uploads), ``"down"`` (server to client:
 responses, downloads) or ``"both"``; byte counts are per connection and direction, counted from the
@@ -41,10 +44,11 @@ import attrs
 __all__ = ["Direction", "Fault", "FaultProxy", "ProxyStats"]
 
 Direction = Literal["up", "down", "both"]
-Kind = Literal["pass", "refuse", "reset", "blackhole", "delay", "stall", "cut"]
+Kind = Literal["pass", "refuse", "reset", "blackhole", "delay", "stall", "cut", "answer"]
 
 CHUNK = 64 * 1024
 _POLL = 0.02  # how often a stalled pump looks for a new fault
+_REASONS = {500: "Internal Server Error", 502: "Bad Gateway", 503: "Service Unavailable"}
 
 
 @attrs.frozen
@@ -55,6 +59,9 @@ class Fault:
     after: int = 0
     direction: Direction = "both"
     seconds: float = 0.0
+    status: int = 200
+    body: bytes = b""
+    content_type: str = "text/html"
     generation: int = 0
 
     def applies_to(self, direction: Literal["up", "down"]) -> bool:
@@ -187,6 +194,13 @@ class FaultProxy:
         """Forward ``after`` bytes per connection in ``direction``, then reset both sides."""
         self._set(Fault("cut", after=after, direction=direction))
 
+    def answer(self, status: int, body: bytes = b"", content_type: str = "text/html") -> None:
+        """Answer every request with ``status`` and ``body`` (``Connection: close``), never
+        reaching the server; open connections are reset so that pooled ones are not reused."""
+        self._set(Fault("answer", status=status, body=body, content_type=content_type))
+        self._call(self._listen())
+        self._call(self._abort_connections())
+
     def drop_connections(self) -> None:
         """Reset every open connection and keep listening (pooled connections go stale)."""
         self._call(self._abort_connections())
@@ -249,8 +263,12 @@ class FaultProxy:
     ) -> None:
         with self._lock:
             self.stats.connections += 1
-        if self._fault.kind in ("reset", "refuse"):
+        fault = self._fault
+        if fault.kind in ("reset", "refuse"):
             _abort(client)
+            return
+        if fault.kind == "answer":
+            await self._answer(client_reader, client, fault)
             return
         try:
             server_reader, server = await asyncio.open_connection(*self.upstream)
@@ -270,6 +288,38 @@ class FaultProxy:
                 self._connections.discard(writer)
                 if not writer.is_closing():
                     writer.close()
+
+    async def _answer(
+        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, fault: Fault
+    ) -> None:
+        """Read one request (head and ``Content-Length`` body), answer it with ``fault``, close."""
+        try:
+            head = await reader.readuntil(b"\r\n\r\n")
+            lines = head.decode("latin-1").split("\r\n")
+            method = lines[0].split(" ", 1)[0]
+            length = 0
+            for line in lines[1:]:
+                name, _, value = line.partition(":")
+                if name.strip().lower() == "content-length":
+                    length = int(value.strip())
+            if length:
+                await reader.readexactly(length)
+            self._count("up", len(head) + length)
+            reason = _REASONS.get(fault.status, "Error")
+            answer = (
+                f"HTTP/1.1 {fault.status} {reason}\r\n"
+                f"Content-Type: {fault.content_type}\r\n"
+                f"Content-Length: {len(fault.body)}\r\n"
+                "Connection: close\r\n\r\n"
+            ).encode("latin-1")
+            if method != "HEAD":
+                answer += fault.body
+            self._count("down", len(answer))
+            writer.write(answer)
+            await writer.drain()
+            writer.close()
+        except (asyncio.IncompleteReadError, asyncio.LimitOverrunError, ValueError, OSError):
+            _abort(writer)
 
     async def _pump(
         self,

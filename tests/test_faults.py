@@ -28,11 +28,22 @@ from minio import Minio
 from minio.error import S3Error
 
 from django_minio_backend import MinioBackend
-from django_minio_backend.errors import ServerUnavailableError
-from django_minio_backend.s3.clients import profile_clients
+from django_minio_backend.administration.bucket_setup import initialize_profile
+from django_minio_backend.errors import (
+    MinioBackendError,
+    ServerResponseError,
+    ServerUnavailableError,
+)
+from django_minio_backend.s3.buckets import ensure_bucket
+from django_minio_backend.s3.clients import (
+    CLEANUP_CONNECT_TIMEOUT,
+    CLEANUP_READ_TIMEOUT,
+    profile_clients,
+)
+from django_minio_backend.s3.health import check_server
 from django_minio_backend.testing.s3server import S3Server
 from tests.fault_proxy import FaultProxy
-from tests.helpers import read_object, server_profile
+from tests.helpers import open_upload_ids, read_object, server_profile
 
 MiB = 1024 * 1024
 PROFILE = "faulty"
@@ -92,14 +103,23 @@ def open_uploads(client: Minio, bucket: str, prefix: str) -> list[str]:
 class GeneratedStream(io.RawIOBase):
     """``total`` bytes of a counter pattern made on demand; ``reached`` fires after ``signal_at``.
 
-    With ``sized=False`` it has no size and cannot seek, like a pipe.
+    With ``sized=False`` it has no size and cannot seek, like a pipe. ``on_reached`` is called
+    once, in the reading thread, when ``signal_at`` is passed.
     """
 
-    def __init__(self, total: int, signal_at: int | None = None, *, sized: bool = True) -> None:
+    def __init__(
+        self,
+        total: int,
+        signal_at: int | None = None,
+        *,
+        sized: bool = True,
+        on_reached: Callable[[], object] | None = None,
+    ) -> None:
         self.total = total
         self.sized = sized
         self.position = 0
         self.signal_at = signal_at
+        self.on_reached = on_reached
         self.reached = threading.Event()
 
     @property
@@ -134,6 +154,8 @@ class GeneratedStream(io.RawIOBase):
         buffer[:count] = piece
         self.position += count
         if self.signal_at is not None and self.position >= self.signal_at:
+            if not self.reached.is_set() and self.on_reached is not None:
+                self.on_reached()
             self.reached.set()
         return count
 
@@ -320,6 +342,62 @@ def test_commands_fail_fast_naming_profile_and_endpoint(
     assert seconds < worst_case(CONNECT_TIMEOUT)
 
 
+# --------------------------------------------------------------------------- answers that are no S3
+
+HTML_502 = b"<html><head><title>502 Bad Gateway</title></head><body>nginx</body></html>\n"
+ANSWERS = {
+    "bare-500": (500, b"", "text/plain"),
+    "bare-503": (503, b"", "text/plain"),
+    "html-502": (502, HTML_502, "text/html"),
+}
+OBJECT_OPERATIONS = ["exists", "size", "open"]  # HEAD, HEAD, GET
+
+
+def assert_server_response_error(exc: BaseException, setup: Setup, status: int) -> None:
+    assert isinstance(exc, ServerResponseError), repr(exc)
+    assert isinstance(exc, MinioBackendError) and isinstance(exc, OSError)
+    assert not isinstance(exc, FileNotFoundError)
+    assert exc.profile == PROFILE
+    assert exc.status == status
+    assert str(exc).startswith(
+        f"profile {PROFILE!r}: the server at http://{setup.proxy.endpoint} sent an unexpected "
+        f"answer (HTTP {status})"
+    ), str(exc)
+
+
+@pytest.mark.parametrize("answer", sorted(ANSWERS))
+@pytest.mark.parametrize("operation", OBJECT_OPERATIONS)
+def test_answer_without_an_s3_error_is_a_server_response_error(
+    setup: Setup, stored: tuple[str, bytes], operation: str, answer: str
+) -> None:
+    # A bare 5xx to a HEAD (the SDK's ServerError) and a proxy's HTML page (InvalidResponseError
+    # for a GET) name the profile and the status; neither is "missing".
+    name, _data = stored
+    status, body, content_type = ANSWERS[answer]
+    setup.proxy.answer(status, body, content_type)
+    exc, seconds = failure(lambda: OPERATIONS[operation](setup.storage, name))
+    report(f"answer-{answer}/{operation}", exc, seconds)
+    assert_server_response_error(exc, setup, status)
+    if body and operation == "open":  # a HEAD answer has no body
+        assert "502 Bad Gateway" in str(exc)  # the page (shortened) tells what the proxy saw
+    assert seconds < worst_case(READ_TIMEOUT)
+    setup.proxy.pass_through()
+    assert setup.storage.exists(name)
+
+
+def test_html_502_from_health_and_bucket_setup(setup: Setup) -> None:
+    setup.proxy.answer(502, HTML_502, "text/html")
+    status = check_server(PROFILE)
+    assert not status
+    expected = f"the server at http://{setup.proxy.endpoint} sent an unexpected answer (HTTP 502)"
+    assert status.details.startswith(expected), status.details
+    (report_,) = initialize_profile(PROFILE, ())
+    assert report_.error is not None and report_.error.startswith(expected), report_
+    assert not report_.unreachable  # it answered: not reported as "down"
+    exc, _ = failure(lambda: ensure_bucket(PROFILE, setup.bucket))  # bucket_check_on_save
+    assert_server_response_error(exc, setup, 502)
+
+
 def test_url_needs_no_server(setup: Setup) -> None:
     setup.proxy.refuse()
     setup.proxy.reset_stats()
@@ -394,6 +472,43 @@ def test_stalled_upload_times_out(setup: Setup) -> None:
     assert seconds < worst_case(READ_TIMEOUT, attempts=1)
     setup.proxy.pass_through()
     assert_nothing_under(setup, name)
+
+
+# Retries that would be costly if the abort were retried like a read.
+ABORT_TEST_RETRIES = 5
+
+
+def test_multipart_abort_to_a_server_that_stopped_answering_is_bounded(
+    settings: Any, setup: Setup, caplog: pytest.LogCaptureFixture
+) -> None:
+    # The upload starts, then the server stops answering (requests are accepted, never
+    # answered): the part fails after one read timeout, then the abort is sent. The abort must
+    # not wait read_timeout x (retries + 1) + backoff: it gets a short bound and no retries.
+    settings.MINIO_PROFILES = {
+        PROFILE: {**settings.MINIO_PROFILES[PROFILE], "max_retries": ABORT_TEST_RETRIES}
+    }
+    storage = MinioBackend(profile=PROFILE)
+    profile = profile_clients(PROFILE).profile
+    name = setup.name()
+    threshold = profile.multipart_threshold
+    # Past the first part (read before CreateMultipartUpload for a stream of unknown size).
+    stream = GeneratedStream(
+        4 * threshold, signal_at=threshold + 2, sized=False, on_reached=setup.proxy.stall
+    )
+    exc, seconds = failure(lambda: storage.save(name, File(as_file(stream), name)))
+    report("stall-after-create/multipart-abort", exc, seconds)
+    assert isinstance(exc, ServerUnavailableError), repr(exc)
+    assert "could not abort multipart upload" in caplog.text  # the abort was tried, and failed
+    part = max(profile.connect_timeout, profile.read_timeout)  # a PUT is never repeated
+    abort = min(profile.connect_timeout, CLEANUP_CONNECT_TIMEOUT) + min(
+        profile.read_timeout, CLEANUP_READ_TIMEOUT
+    )
+    retried_abort = worst_case(profile.read_timeout, ABORT_TEST_RETRIES + 1) - SLACK
+    assert part + abort + SLACK < part + retried_abort  # the bound tells both apart
+    assert seconds < part + abort + SLACK
+    setup.proxy.pass_through()
+    for upload_id in open_upload_ids(setup.direct, setup.bucket, name):
+        setup.direct._abort_multipart_upload(setup.bucket, name, upload_id)
 
 
 # --------------------------------------------------------------------------- downloads

@@ -17,6 +17,7 @@ import urllib3
 from minio import Minio
 from minio.error import S3Error
 
+from django_minio_backend.errors import MinioBackendError, missing_object
 from django_minio_backend.s3.object_reader import (
     ObjectChangedError,
     ObjectReader,
@@ -29,6 +30,7 @@ from tests.helpers import RecordingPool, unique_key
 
 KiB = 1024
 MiB = 1024 * KiB
+PROFILE = "reader"  # the profile name errors mention
 
 
 def key() -> str:
@@ -58,7 +60,7 @@ def test_full_read_and_properties(s3_client: Minio, bucket: str) -> None:
     data = os.urandom(300 * KiB)
     name = put(s3_client, bucket, data, content_type="image/png")
     stat = s3_client.stat_object(bucket, name)
-    with open_object(s3_client, bucket, name) as reader:
+    with open_object(s3_client, bucket, name, profile=PROFILE) as reader:
         assert reader.size == len(data)
         assert reader.etag == stat.etag == hashlib.md5(data, usedforsecurity=False).hexdigest()
         assert reader.last_modified == stat.last_modified
@@ -73,7 +75,7 @@ def test_chunked_reads(s3_client: Minio, bucket: str) -> None:
     data = os.urandom(200 * KiB + 7)
     name = put(s3_client, bucket, data)
     pieces = []
-    with open_object(s3_client, bucket, name, chunk=10 * KiB) as reader:
+    with open_object(s3_client, bucket, name, chunk=10 * KiB, profile=PROFILE) as reader:
         while piece := reader.read(7777):
             assert len(piece) <= 7777
             pieces.append(piece)
@@ -83,7 +85,7 @@ def test_chunked_reads(s3_client: Minio, bucket: str) -> None:
 def test_seek_and_read(s3_client: Minio, bucket: str) -> None:
     data = os.urandom(100 * KiB)
     name = put(s3_client, bucket, data)
-    with open_object(s3_client, bucket, name) as reader:
+    with open_object(s3_client, bucket, name, profile=PROFILE) as reader:
         assert reader.seek(5000) == 5000
         assert reader.read(100) == data[5000:5100]
         assert reader.seek(-10, io.SEEK_END) == len(data) - 10
@@ -98,7 +100,7 @@ def test_seek_and_read(s3_client: Minio, bucket: str) -> None:
 
 def test_read_past_the_end_sends_no_request(s3_server: S3Server, bucket: str) -> None:
     pool, s3_client, name = recorded_object(s3_server, bucket, b"0123456789")
-    with open_object(s3_client, bucket, name) as reader:
+    with open_object(s3_client, bucket, name, profile=PROFILE) as reader:
         assert reader.read() == b"0123456789"
         assert reader.read(5) == b""
         assert reader.seek(50) == 50
@@ -111,7 +113,7 @@ def test_read_past_the_end_sends_no_request(s3_server: S3Server, bucket: str) ->
 def test_open_and_full_read_is_one_request(s3_server: S3Server, bucket: str) -> None:
     data = os.urandom(10 * KiB)
     pool, s3_client, name = recorded_object(s3_server, bucket, data)
-    with open_object(s3_client, bucket, name) as reader:
+    with open_object(s3_client, bucket, name, profile=PROFILE) as reader:
         assert reader.seek(0) == 0  # Django's File.open() does this: it must cost nothing
         assert reader.size == len(data)
         assert reader.read() == data
@@ -120,7 +122,7 @@ def test_open_and_full_read_is_one_request(s3_server: S3Server, bucket: str) -> 
 
 def test_read_after_seek_sends_a_ranged_conditional_get(s3_server: S3Server, bucket: str) -> None:
     pool, s3_client, name = recorded_object(s3_server, bucket, b"abcdefghij")
-    with open_object(s3_client, bucket, name) as reader:
+    with open_object(s3_client, bucket, name, profile=PROFILE) as reader:
         reader.seek(4)
         assert reader.read(3) == b"efg"
     assert len(pool.requests) == 2
@@ -132,7 +134,9 @@ def test_read_after_seek_sends_a_ranged_conditional_get(s3_server: S3Server, buc
 def test_buffered_reader(s3_client: Minio, bucket: str) -> None:
     data = os.urandom(1 * MiB + 123)
     name = put(s3_client, bucket, data)
-    with io.BufferedReader(open_object(s3_client, bucket, name), 64 * KiB) as buffered:
+    with io.BufferedReader(
+        open_object(s3_client, bucket, name, profile=PROFILE), 64 * KiB
+    ) as buffered:
         assert buffered.read(10) == data[:10]
         buffered.seek(700 * KiB)
         assert buffered.read(100 * KiB) == data[700 * KiB : 800 * KiB]
@@ -145,7 +149,7 @@ def test_buffered_reader(s3_client: Minio, bucket: str) -> None:
 
 def test_empty_object(s3_server: S3Server, bucket: str) -> None:
     pool, s3_client, name = recorded_object(s3_server, bucket, b"")
-    with open_object(s3_client, bucket, name) as reader:
+    with open_object(s3_client, bucket, name, profile=PROFILE) as reader:
         assert reader.size == 0
         assert reader.read() == b""
     assert len(pool.requests) == 1
@@ -154,13 +158,13 @@ def test_empty_object(s3_server: S3Server, bucket: str) -> None:
 def test_stored_encoding_is_not_decoded(s3_client: Minio, bucket: str) -> None:
     compressed = gzip.compress(b"hello " * 1000)
     name = put(s3_client, bucket, compressed, metadata={"Content-Encoding": "gzip"})
-    with open_object(s3_client, bucket, name) as reader:
+    with open_object(s3_client, bucket, name, profile=PROFILE) as reader:
         assert reader.read() == compressed
 
 
 def test_read_after_close_fails(s3_client: Minio, bucket: str) -> None:
     name = put(s3_client, bucket, b"data")
-    reader = open_object(s3_client, bucket, name)
+    reader = open_object(s3_client, bucket, name, profile=PROFILE)
     reader.close()
     assert reader.closed
     with pytest.raises(ValueError, match="closed"):
@@ -173,24 +177,32 @@ def test_read_after_close_fails(s3_client: Minio, bucket: str) -> None:
 def test_missing_key(s3_client: Minio, bucket: str) -> None:
     name = key()
     with pytest.raises(FileNotFoundError) as caught:
-        open_object(s3_client, bucket, name)
+        open_object(s3_client, bucket, name, profile=PROFILE)
     assert repr(name) in str(caught.value)
     assert repr(bucket) in str(caught.value)
+    # The one wording of "missing", as the storages give it.
+    assert str(caught.value) == str(missing_object(PROFILE, bucket, name))
+    assert (
+        str(caught.value) == f"profile {PROFILE!r}: object {name!r} not found in bucket {bucket!r}"
+    )
 
 
 def test_missing_bucket(s3_client: Minio) -> None:
     bucket = f"t-missing-{uuid.uuid4().hex[:12]}"
     with pytest.raises(FileNotFoundError) as caught:
-        open_object(s3_client, bucket, "some/key.txt")
+        open_object(s3_client, bucket, "some/key.txt", profile=PROFILE)
     assert repr(bucket) in str(caught.value)
     assert "'some/key.txt'" in str(caught.value)
+    assert str(caught.value) == (
+        f"profile {PROFILE!r}: object 'some/key.txt' not found: bucket {bucket!r} does not exist"
+    )
 
 
 def test_wrong_credentials_are_not_missing(s3_server: S3Server, bucket: str) -> None:
     name = put(s3_server.client(), bucket, b"secret")
     intruder = s3_server.client(secret_key=s3_server.secret_key + "-wrong")
     with pytest.raises(S3Error) as caught:
-        open_object(intruder, bucket, name)
+        open_object(intruder, bucket, name, profile=PROFILE)
     assert caught.value.code == "SignatureDoesNotMatch"
 
 
@@ -201,13 +213,13 @@ def test_unreachable_server_is_not_missing(s3_server: S3Server) -> None:
     http = urllib3.PoolManager(retries=False, timeout=2.0)
     s3_client = s3_server.client(endpoint=f"127.0.0.1:{port}", http_client=http)
     with pytest.raises(urllib3.exceptions.HTTPError) as caught:
-        open_object(s3_client, "t-any", "key")
+        open_object(s3_client, "t-any", "key", profile=PROFILE)
     assert not isinstance(caught.value, FileNotFoundError)
 
 
 def test_replaced_object_is_not_mixed(s3_client: Minio, bucket: str) -> None:
     name = put(s3_client, bucket, b"A" * 1000)
-    with open_object(s3_client, bucket, name) as reader:
+    with open_object(s3_client, bucket, name, profile=PROFILE) as reader:
         assert reader.read(10) == b"A" * 10
         s3_client.put_object(bucket, name, io.BytesIO(b"B" * 1000), 1000)
         reader.seek(500)
@@ -218,12 +230,13 @@ def test_replaced_object_is_not_mixed(s3_client: Minio, bucket: str) -> None:
 
 def test_deleted_object_while_reading(s3_client: Minio, bucket: str) -> None:
     name = put(s3_client, bucket, b"A" * 1000)
-    with open_object(s3_client, bucket, name) as reader:
+    with open_object(s3_client, bucket, name, profile=PROFILE) as reader:
         s3_client.remove_object(bucket, name)
         reader.seek(10)
         with pytest.raises(FileNotFoundError) as caught:
             reader.read(10)
     assert repr(name) in str(caught.value)
+    assert str(caught.value) == str(missing_object(PROFILE, bucket, name))
 
 
 # ----------------------------------------------------------------------------- connections
@@ -302,7 +315,7 @@ def test_connection_cut_mid_body_raises(
         pool = RecordingPool(enforce_content_length=urllib3_check, retries=False)
         s3_client = s3_server.client(endpoint=f"127.0.0.1:{proxy.port}", http_client=pool)
         received = 0
-        with open_object(s3_client, bucket, name) as reader:
+        with open_object(s3_client, bucket, name, profile=PROFILE) as reader:
             assert reader.size == len(data)
             with pytest.raises(TruncatedObjectError) as caught:
                 while piece := reader.read(64 * KiB):
@@ -322,7 +335,7 @@ def test_stall_mid_body_raises_an_os_error(s3_server: S3Server, bucket: str) -> 
         pool = RecordingPool(retries=False, timeout=urllib3.Timeout(connect=2, read=0.5))
         s3_client = s3_server.client(endpoint=f"127.0.0.1:{proxy.port}", http_client=pool)
         with (
-            open_object(s3_client, bucket, name) as reader,
+            open_object(s3_client, bucket, name, profile=PROFILE) as reader,
             pytest.raises(ObjectReadError) as caught,
         ):
             while reader.read(64 * KiB):
@@ -339,7 +352,7 @@ def test_lost_server_after_open_raises_an_os_error(s3_server: S3Server, bucket: 
     proxy = CuttingProxy(s3_server.s3_port, limit=10 * MiB)
     pool = RecordingPool(retries=False, timeout=urllib3.Timeout(connect=2, read=5))
     s3_client = s3_server.client(endpoint=f"127.0.0.1:{proxy.port}", http_client=pool)
-    with open_object(s3_client, bucket, name) as reader:
+    with open_object(s3_client, bucket, name, profile=PROFILE) as reader:
         assert reader.read(10) == data[:10]
         proxy.close()  # nobody listens on the proxy's port any more
         reader.seek(1000)
@@ -347,6 +360,8 @@ def test_lost_server_after_open_raises_an_os_error(s3_server: S3Server, bucket: 
             reader.read(10)
     assert not isinstance(caught.value, FileNotFoundError)
     assert repr(name) in str(caught.value)
+    assert f"profile {PROFILE!r}" in str(caught.value)
+    assert isinstance(caught.value, MinioBackendError)
     assert isinstance(caught.value.__cause__, urllib3.exceptions.HTTPError)
 
 
@@ -359,13 +374,17 @@ def test_connections_go_back_to_the_pool(s3_server: S3Server, bucket: str) -> No
     s3_client = s3_server.client(http_client=pool)
     name = put(s3_client, bucket, os.urandom(512 * KiB))
     for _ in range(3):
-        reader = open_object(s3_client, bucket, name)  # read to the end, never closed
+        reader = open_object(
+            s3_client, bucket, name, profile=PROFILE
+        )  # read to the end, never closed
         reader.read()
     for _ in range(3):
-        with open_object(s3_client, bucket, name) as reader:  # closed half-way
+        with open_object(s3_client, bucket, name, profile=PROFILE) as reader:  # closed half-way
             reader.read(1000)
     for _ in range(3):
-        with open_object(s3_client, bucket, name) as reader:  # dropped by a seek, then reread
+        with open_object(
+            s3_client, bucket, name, profile=PROFILE
+        ) as reader:  # dropped by a seek, then reread
             reader.read(1000)
             reader.seek(200 * KiB)
             reader.read(1000)
@@ -375,7 +394,7 @@ def test_connections_go_back_to_the_pool(s3_server: S3Server, bucket: str) -> No
 
 def test_reader_is_a_raw_io(s3_client: Minio, bucket: str) -> None:
     name = put(s3_client, bucket, b"xyz")
-    with open_object(s3_client, bucket, name) as reader:
+    with open_object(s3_client, bucket, name, profile=PROFILE) as reader:
         assert isinstance(reader, ObjectReader)
         assert isinstance(reader, io.RawIOBase)
         assert reader.readable()

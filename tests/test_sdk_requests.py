@@ -6,17 +6,35 @@ import hashlib
 import inspect
 import io
 from importlib.metadata import version
+from typing import Any
 
 import pytest
+import urllib3
 from minio import Minio
-from minio.error import S3Error
+from minio.error import InvalidResponseError, MinioException, S3Error, ServerError
 
 from django_minio_backend.s3 import sdk_requests
+from django_minio_backend.s3.failures import response_status
 from django_minio_backend.s3.sdk_requests import ObjectExistsError
 from django_minio_backend.testing.s3server import S3Server
 from tests.helpers import open_upload_ids, read_object, unique_key
 
 MiB = 1024 * 1024
+
+
+class AnsweringPool(urllib3.PoolManager):
+    """Answers every request with 200 and ``body`` (as ``application/xml``), sending nothing."""
+
+    def __init__(self, body: bytes) -> None:
+        super().__init__()
+        self.body = body
+
+    def urlopen(  # type: ignore[override]  # PoolManager's own signature
+        self, method: str, url: str, redirect: bool = True, **kw: Any
+    ) -> urllib3.BaseHTTPResponse:
+        return urllib3.HTTPResponse(
+            body=self.body, status=200, headers={"Content-Type": "application/xml"}
+        )
 
 
 def key() -> str:
@@ -50,6 +68,33 @@ def test_private_execute_has_the_parameters_we_pass() -> None:
 def test_public_sdk_api_we_rely_on() -> None:
     assert "request_headers" in inspect.signature(Minio.get_object).parameters
     assert callable(S3Error.fromxml)
+
+
+def test_sdk_errors_keep_the_http_status_where_failures_reads_it() -> None:
+    # s3.failures.response_status reads ServerError.status_code and InvalidResponseError._code.
+    assert ServerError("bare 502", 502).status_code == 502
+    invalid = InvalidResponseError(502, "text/html", "<html>Bad Gateway</html>")
+    assert response_status(invalid) == 502
+    assert response_status(ServerError("bare 503", 503)) == 503
+    assert response_status(MinioException("no UploadId")) is None
+
+
+def test_an_unreadable_answer_is_an_invalid_response() -> None:
+    # A 200 whose body is no XML (a captive portal, a misrouted proxy) is the SDK's
+    # InvalidResponseError, with the status, as for the SDK's own requests.
+    pool = AnsweringPool(b"<html><body>Welcome to the hotel Wi-Fi<br></body></html>")
+    hotel = Minio(
+        endpoint="127.0.0.1:9",  # never contacted: the pool answers
+        access_key="k",
+        secret_key="secret-key",
+        secure=False,
+        region="us-east-1",
+        http_client=pool,
+    )
+    with pytest.raises(InvalidResponseError) as caught:
+        sdk_requests.create_multipart_upload(hotel, "t-any", key(), {})
+    assert response_status(caught.value) == 200
+    assert "hotel Wi-Fi" in str(caught.value)
 
 
 # ----------------------------------------------------------------------------- single PUT

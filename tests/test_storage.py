@@ -370,7 +370,8 @@ def test_unreachable_server_names_profile_and_endpoint(settings: Any) -> None:
             "max_retries": 0,
         }
     }
-    with pytest.raises(ServerUnavailableError, match="profile 'edge': MinIO at 127.0.0.1:9"):
+    unreachable = "profile 'edge': the server at http://127.0.0.1:9 is unreachable"
+    with pytest.raises(ServerUnavailableError, match=unreachable):
         MinioBackend(profile="edge").exists("x")
 
 
@@ -662,6 +663,7 @@ def test_size_comes_from_the_object_not_from_a_local_file(
         assert handle.size == 5
 
 
+@pytest.mark.django_db  # closing a response sends request_finished, which closes old DB connections
 def test_file_response_of_a_small_object_sends_one_get(counted: RecordingPool) -> None:
     storage = MinioBackend()
     name = storage.save(f"resp-{uuid.uuid4().hex[:8]}.txt", ContentFile(b"served" * 1000))

@@ -8,9 +8,12 @@ import os
 from typing import IO, Any
 
 import pytest
+import urllib3
 from minio import Minio
 from minio.error import S3Error
 
+from django_minio_backend.profiles.model import MinioProfile
+from django_minio_backend.s3.clients import OneAttemptPool, cleanup_timeout
 from django_minio_backend.s3.uploads import IncompleteStreamError, ObjectExistsError, upload
 from django_minio_backend.testing.s3server import S3Server
 from tests.helpers import RecordingPool, open_upload_ids, read_object, unique_key
@@ -54,6 +57,7 @@ def send(
     if_none_match: bool = True,
     headers: dict[str, str] = NO_HEADERS,
     threshold: int = THRESHOLD,
+    abort_client: Minio | None = None,
 ) -> str:
     return upload(
         s3_client,
@@ -65,6 +69,7 @@ def send(
         if_none_match=if_none_match,
         multipart_threshold=threshold,
         part_size=PART,
+        abort_client=abort_client,
     )
 
 
@@ -210,6 +215,67 @@ def test_failed_abort_does_not_hide_the_original_error(
     (upload_id,) = open_upload_ids(s3_client, bucket, name)
     assert upload_id in caplog.text
     s3_client._abort_multipart_upload(bucket, name, upload_id)
+
+
+def test_abort_goes_through_the_abort_client(s3_server: S3Server, bucket: str) -> None:
+    # The storages give the profile's cleanup client (one attempt, short timeout) for the abort.
+    requests, aborts = RecordingPool(), RecordingPool()
+    s3_client = s3_server.client(http_client=requests)
+    name = key()
+    stream = io.BufferedReader(FailingStream(PART + 1, RuntimeError("disk on fire")))
+    with pytest.raises(RuntimeError):
+        send(
+            s3_client,
+            bucket,
+            name,
+            stream,
+            12 * MiB,
+            abort_client=s3_server.client(http_client=aborts),
+        )
+    assert "DELETE" not in requests.methods()
+    assert aborts.methods() == ["DELETE"]
+    assert open_upload_ids(s3_client, bucket, name) == []
+
+
+class KeywordsPool(urllib3.PoolManager):
+    """Records what each request would be sent with, and sends nothing."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.calls: list[tuple[str, str, dict[str, Any]]] = []
+
+    def urlopen(  # type: ignore[override]  # PoolManager's own signature
+        self, method: str, url: str, redirect: bool = True, **kw: Any
+    ) -> urllib3.BaseHTTPResponse:
+        self.calls.append((method, url, kw))
+        raise LookupError("not sent")
+
+
+@pytest.mark.parametrize(
+    ("connect", "read", "expected"),
+    [(10.0, 60.0, (5.0, 5.0)), (0.5, 1.0, (0.5, 1.0)), (2.0, 30.0, (2.0, 5.0))],
+)
+def test_cleanup_requests_are_short_and_sent_once(
+    connect: float, read: float, expected: tuple[float, float]
+) -> None:
+    profile = MinioProfile(
+        endpoint="127.0.0.1:9",
+        access_key="a",
+        secret_key="s",
+        connect_timeout=connect,
+        read_timeout=read,
+        max_retries=7,
+    )
+    timeout = cleanup_timeout(profile)
+    assert (timeout.connect_timeout, timeout.read_timeout) == expected
+    inner = KeywordsPool()
+    url = "http://127.0.0.1:9/b/k?uploadId=1"
+    with pytest.raises(LookupError):
+        OneAttemptPool(inner, timeout).urlopen("DELETE", url, retries=9, timeout=99.0)
+    ((method, sent, keywords),) = inner.calls
+    assert (method, sent) == ("DELETE", url)
+    assert keywords["timeout"] is timeout  # whatever the caller or the pool would use
+    assert keywords["retries"].total == 0  # one attempt, never repeated
 
 
 # ----------------------------------------------------------------------------- unknown size

@@ -17,11 +17,9 @@ from collections.abc import Mapping
 from typing import Any
 
 import attrs
-import urllib3
 from minio import Minio
 from minio.error import S3Error
 
-from django_minio_backend.errors import ServerUnavailableError
 from django_minio_backend.profiles.model import MinioProfile
 from django_minio_backend.s3.bucket_policies import (
     policy_statements,
@@ -30,7 +28,7 @@ from django_minio_backend.s3.bucket_policies import (
     without_anonymous_access,
 )
 from django_minio_backend.s3.clients import profile_clients
-from django_minio_backend.s3.health import describe_error
+from django_minio_backend.s3.failures import server_errors
 
 __all__ = ["BucketPlan", "bucket_plan", "ensure_bucket", "reconcile_bucket"]
 
@@ -134,19 +132,16 @@ _ensured: dict[tuple[str, str], MinioProfile] = {}
 def ensure_bucket(profile_name: str, bucket: str) -> None:
     """Create ``bucket`` (with its policy) if it is missing; checked once per process and bucket.
 
-    Network failures raise ``ServerUnavailableError``; other server errors raise ``S3Error``.
+    Network failures raise ``ServerUnavailableError``, answers that are no S3 error document
+    ``ServerResponseError``; S3 errors (permissions...) raise ``S3Error``.
     """
     clients = profile_clients(profile_name)
     profile = clients.profile
     key = (profile_name, bucket)
     if _ensured.get(key) is profile:
         return
-    try:
+    with server_errors(profile_name, profile):
         if _create(clients.internal, bucket):
             _apply_policy(clients.internal, bucket_plan(profile, bucket))
-    except (urllib3.exceptions.HTTPError, OSError) as exc:
-        raise ServerUnavailableError(
-            profile_name, profile.base_url, describe_error(exc, profile)
-        ) from exc
     with _ensure_lock:
         _ensured[key] = profile

@@ -1,14 +1,16 @@
-"""One MinIO client per profile (and one for its external endpoint), shared by every storage.
+"""One MinIO client per profile, shared by every storage (URLs are signed without a client).
 
 Clients are built lazily on first use and rebuilt when the profile changes (settings reloaded).
 Without a custom ``http_client`` each profile gets a ``urllib3.PoolManager`` whose timeouts make
-sure no request hangs forever and whose retries never repeat a write (PUT/POST).
+sure no request hangs forever and whose retries never repeat a write (PUT/POST). A second client
+on the same connections sends cleanup requests (the abort of a failed multipart upload) once,
+with a short timeout, so that cleaning up after a failure never takes longer than the failure.
 """
 
 from __future__ import annotations
 
 import threading
-from typing import Final
+from typing import Any, Final
 
 import attrs
 import certifi
@@ -16,18 +18,30 @@ import urllib3
 from minio import Minio
 from minio.credentials.credentials import Credentials
 from minio.credentials.providers import Provider
+from urllib3 import BaseHTTPResponse
 from urllib3.util import Retry, Timeout
 
 from django_minio_backend.profiles.model import MinioProfile
 from django_minio_backend.profiles.sources import get_profile
 from django_minio_backend.s3.url_signing import UrlSigner
 
-__all__ = ["ProfileClients", "build_http_client", "profile_clients"]
+__all__ = [
+    "CLEANUP_CONNECT_TIMEOUT",
+    "CLEANUP_READ_TIMEOUT",
+    "OneAttemptPool",
+    "ProfileClients",
+    "build_http_client",
+    "cleanup_timeout",
+    "profile_clients",
+]
 
 # Only requests that can be repeated without changing anything are retried after they were sent.
 IDEMPOTENT_METHODS: Final = frozenset({"GET", "HEAD", "DELETE"})
 RETRY_STATUSES: Final = frozenset({500, 502, 503, 504})
 POOL_SIZE: Final = 32
+# The most a cleanup request waits (each capped by the profile's own timeout); it is sent once.
+CLEANUP_CONNECT_TIMEOUT: Final = 5.0
+CLEANUP_READ_TIMEOUT: Final = 5.0
 
 
 def build_http_client(profile: MinioProfile) -> urllib3.PoolManager:
@@ -50,6 +64,41 @@ def build_http_client(profile: MinioProfile) -> urllib3.PoolManager:
         ca_certs=profile.ca_certs or certifi.where(),
         retries=retries,
     )
+
+
+def cleanup_timeout(profile: MinioProfile) -> Timeout:
+    """The timeout of a cleanup request: ``min(connect_timeout, 5 s)``, ``min(read_timeout, 5 s)``.
+
+    A profile with its own ``http_client`` has the default timeouts here: 5 s and 5 s.
+    """
+    return Timeout(
+        connect=min(profile.connect_timeout, CLEANUP_CONNECT_TIMEOUT),
+        read=min(profile.read_timeout, CLEANUP_READ_TIMEOUT),
+    )
+
+
+class OneAttemptPool(urllib3.PoolManager):
+    """Sends every request through ``pool`` (its connections, TLS and proxy settings) exactly
+    once, bounded by ``timeout``: no retry, whatever ``pool`` is configured with."""
+
+    def __init__(self, pool: urllib3.PoolManager, timeout: Timeout) -> None:
+        super().__init__(num_pools=1)
+        self.pool = pool
+        self.timeout = timeout
+
+    # PoolManager.urlopen's own signature, which urllib3 declares with the same ignore.
+    def urlopen(  # type: ignore[override]
+        self, method: str, url: str, redirect: bool = True, **kw: Any
+    ) -> BaseHTTPResponse:
+        kw["timeout"] = self.timeout
+        kw["retries"] = Retry(total=0, redirect=False, raise_on_status=False)
+        return self.pool.urlopen(method, url, redirect=redirect, **kw)
+
+    def clear(self) -> None:
+        """Nothing to close: the connections belong to ``pool`` (the SDK calls this on delete)."""
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(timeout={self.timeout!r})"
 
 
 class ConcealedCredentials(Credentials):
@@ -81,36 +130,35 @@ class ConcealedStaticProvider(Provider):
 
 @attrs.frozen
 class ProfileClients:
-    """A profile's clients: ``internal`` talks to the server; ``external`` (an SDK client) and
-    ``signer`` (the fast path used by ``url()``) sign URLs for the external endpoint."""
+    """A profile's clients: ``internal`` talks to the server; ``cleanup`` (the same connections,
+    one attempt, ``cleanup_timeout``) sends the abort of a failed upload; ``signer`` signs the
+    URLs of ``url()`` for the external endpoint, without a network call."""
 
     profile: MinioProfile
     internal: Minio
-    external: Minio
+    cleanup: Minio
     signer: UrlSigner
 
 
 def _build(profile: MinioProfile) -> ProfileClients:
     http = profile.http_client or build_http_client(profile)
 
-    def client(endpoint: str, secure: bool) -> Minio:
-        # region= is what keeps presigning free of a network round trip to ask for it.
+    def client(pool: urllib3.PoolManager) -> Minio:
+        # region= is what keeps requests free of a round trip to ask for the bucket's region.
         return Minio(
-            endpoint=endpoint,
+            endpoint=profile.endpoint,
             credentials=ConcealedStaticProvider(profile.access_key, profile.secret_key),
-            secure=secure,
+            secure=profile.use_https,
             region=profile.region,
-            http_client=http,
+            http_client=pool,
             cert_check=profile.cert_check,
         )
 
-    internal = client(profile.endpoint, profile.use_https)
-    external_endpoint = profile.external_endpoint or profile.endpoint
-    external_secure = bool(profile.external_use_https)
-    same = (external_endpoint, external_secure) == (profile.endpoint, profile.use_https)
-    external = internal if same else client(external_endpoint, external_secure)
     return ProfileClients(
-        profile=profile, internal=internal, external=external, signer=UrlSigner(profile)
+        profile=profile,
+        internal=client(http),
+        cleanup=client(OneAttemptPool(http, cleanup_timeout(profile))),
+        signer=UrlSigner(profile),
     )
 
 

@@ -16,7 +16,10 @@ from typing import TYPE_CHECKING, Final
 from minio import Minio
 from minio.error import MinioException, S3Error
 from urllib3 import BaseHTTPResponse
-from urllib3.exceptions import HTTPError, ProtocolError
+from urllib3.exceptions import ProtocolError
+
+from django_minio_backend.errors import MISSING_CODES, MinioBackendError, missing_object
+from django_minio_backend.s3.failures import NETWORK_ERRORS
 
 if TYPE_CHECKING:
     from _typeshed import WriteableBuffer
@@ -33,51 +36,62 @@ __all__ = [
 DEFAULT_CHUNK: Final = 1024 * 1024
 """The most bytes one ``readinto`` takes from the connection at once."""
 
-_MISSING_CODES: Final = frozenset({"NoSuchKey", "NoSuchBucket"})
 # On a ranged re-read, these mean that the object is not the one that was opened any more.
 _CHANGED_CODES: Final = frozenset({"PreconditionFailed", "InvalidRange"})
 
 
-class ObjectReadError(OSError):
+class ObjectReadError(MinioBackendError, OSError):
     """Reading an opened object failed (network, timeout, server); ``__cause__`` says why.
 
     Every failure of a read after a successful open is an ``OSError``: this class, its
     subclasses, or ``FileNotFoundError`` when the object was deleted meanwhile.
     """
 
-    def __init__(self, bucket: str, key: str, message: str) -> None:
+    def __init__(self, bucket: str, key: str, message: str, profile: str | None = None) -> None:
         self.bucket = bucket
         self.key = key
-        super().__init__(f"reading object {key!r} in bucket {bucket!r}: {message}")
+        self.profile = profile
+        self._message = message
+        prefix = "" if profile is None else f"profile {profile!r}: "
+        super().__init__(f"{prefix}reading object {key!r} in bucket {bucket!r}: {message}")
+
+    def __reduce__(self) -> tuple[type[ObjectReadError], tuple[object, ...]]:
+        return ObjectReadError, (self.bucket, self.key, self._message, self.profile)
 
 
 class ObjectChangedError(ObjectReadError):
     """The object was replaced while it was being read; reopen it to read the new content."""
 
-    def __init__(self, bucket: str, key: str) -> None:
+    def __init__(self, bucket: str, key: str, profile: str | None = None) -> None:
         super().__init__(
             bucket,
             key,
             "the object was replaced while it was being read; reopen it to read the new content",
+            profile,
         )
+
+    def __reduce__(self) -> tuple[type[ObjectReadError], tuple[object, ...]]:
+        return ObjectChangedError, (self.bucket, self.key, self.profile)
 
 
 class TruncatedObjectError(ObjectReadError):
     """The connection ended before the whole object (or range) arrived."""
 
-    def __init__(self, bucket: str, key: str, position: int, size: int) -> None:
+    def __init__(
+        self, bucket: str, key: str, position: int, size: int, profile: str | None = None
+    ) -> None:
+        self.position = position
+        self.size = size
         super().__init__(
             bucket,
             key,
             f"the connection ended at byte {position} of {size}; the data is incomplete, "
             "read it again",
+            profile,
         )
 
-
-def _not_found(bucket: str, key: str, exc: S3Error) -> FileNotFoundError:
-    if exc.code == "NoSuchBucket":
-        return FileNotFoundError(f"object {key!r} not found: bucket {bucket!r} does not exist")
-    return FileNotFoundError(f"object {key!r} not found in bucket {bucket!r}")
+    def __reduce__(self) -> tuple[type[ObjectReadError], tuple[object, ...]]:
+        return TruncatedObjectError, (self.bucket, self.key, self.position, self.size, self.profile)
 
 
 def _release(response: BaseHTTPResponse, *, finished: bool) -> None:
@@ -90,8 +104,9 @@ def _release(response: BaseHTTPResponse, *, finished: bool) -> None:
 class ObjectReader(io.RawIOBase):
     """A read-only, seekable view of one object; wrap it in ``io.BufferedReader`` for small reads.
 
-    ``size``, ``etag``, ``last_modified`` and ``content_type`` describe the object as opened.
-    Closing releases the connection.
+    ``size``, ``etag``, ``last_modified`` and ``content_type`` describe the object as opened;
+    ``profile`` is the name of the profile it came from (errors name it). Closing releases the
+    connection.
     """
 
     # Set before anything can fail in __init__, so that close() (also run by __del__) works.
@@ -104,6 +119,7 @@ class ObjectReader(io.RawIOBase):
         key: str,
         response: BaseHTTPResponse,
         *,
+        profile: str,
         chunk: int = DEFAULT_CHUNK,
     ) -> None:
         super().__init__()
@@ -111,6 +127,7 @@ class ObjectReader(io.RawIOBase):
             raise ValueError(f"chunk must be at least 1 byte, got {chunk}")
         self.bucket = bucket
         self.key = key
+        self.profile = profile
         self._client = client
         self._chunk = chunk
         self._position = 0
@@ -119,9 +136,7 @@ class ObjectReader(io.RawIOBase):
         if length is None or not length.isdigit():
             _release(response, finished=False)
             super().close()
-            raise OSError(
-                f"object {key!r} in bucket {bucket!r}: the server sent no valid Content-Length"
-            )
+            raise ObjectReadError(bucket, key, "the server sent no valid Content-Length", profile)
         self.size: int = int(length)
         self._etag_header: str = headers.get("ETag", "")
         self.etag: str = self._etag_header.strip('"')
@@ -211,16 +226,19 @@ class ObjectReader(io.RawIOBase):
             data = response.read(wanted, decode_content=False)
         except ProtocolError as exc:
             self._drop_response()
-            raise TruncatedObjectError(self.bucket, self.key, self._position, self.size) from exc
-        except HTTPError as exc:  # a read timeout, mostly
+            raise self._truncated() from exc
+        except NETWORK_ERRORS as exc:  # a read timeout, mostly
             self._drop_response()
             raise ObjectReadError(
-                self.bucket, self.key, f"failed at byte {self._position} of {self.size}: {exc}"
+                self.bucket,
+                self.key,
+                f"failed at byte {self._position} of {self.size}: {exc}",
+                self.profile,
             ) from exc
         if not data:
             # urllib3 notices a short body by itself unless enforce_content_length is off.
             self._drop_response()
-            raise TruncatedObjectError(self.bucket, self.key, self._position, self.size)
+            raise self._truncated()
         self._position += len(data)
         if self._position >= self.size:
             self._finish()
@@ -234,21 +252,24 @@ class ObjectReader(io.RawIOBase):
             response = self._client.get_object(self.bucket, self.key, request_headers=headers)
         except S3Error as exc:
             if exc.code in _CHANGED_CODES:
-                raise ObjectChangedError(self.bucket, self.key) from exc
-            if exc.code in _MISSING_CODES:
-                raise _not_found(self.bucket, self.key, exc) from exc
+                raise ObjectChangedError(self.bucket, self.key, self.profile) from exc
+            if exc.code in MISSING_CODES:
+                raise missing_object(self.profile, self.bucket, self.key, exc.code) from exc
             raise self._reopen_error(exc) from exc
-        except (MinioException, HTTPError) as exc:
+        except (MinioException, *NETWORK_ERRORS) as exc:
             raise self._reopen_error(exc) from exc
         expected = f"bytes {self._position}-{self.size - 1}/{self.size}"
         if response.status != 206 or response.headers.get("Content-Range") != expected:
             _release(response, finished=False)
-            raise ObjectChangedError(self.bucket, self.key)
+            raise ObjectChangedError(self.bucket, self.key, self.profile)
         return response
+
+    def _truncated(self) -> TruncatedObjectError:
+        return TruncatedObjectError(self.bucket, self.key, self._position, self.size, self.profile)
 
     def _reopen_error(self, exc: Exception) -> ObjectReadError:
         return ObjectReadError(
-            self.bucket, self.key, f"could not resume at byte {self._position}: {exc}"
+            self.bucket, self.key, f"could not resume at byte {self._position}: {exc}", self.profile
         )
 
     def _finish(self) -> None:
@@ -263,18 +284,19 @@ class ObjectReader(io.RawIOBase):
 
 
 def open_object(
-    client: Minio, bucket: str, key: str, *, chunk: int = DEFAULT_CHUNK
+    client: Minio, bucket: str, key: str, *, profile: str, chunk: int = DEFAULT_CHUNK
 ) -> ObjectReader:
-    """Open ``bucket/key`` for reading with one GET.
+    """Open ``bucket/key`` of profile ``profile`` (its name, for messages) with one GET.
 
-    A missing object or bucket raises ``FileNotFoundError``; any other failure (credentials,
-    network, server) propagates as raised by the SDK or urllib3. Once open, reads raise only
-    ``OSError``s naming the object (``ObjectReadError`` and its subclasses, ``FileNotFoundError``).
+    A missing object or bucket raises ``errors.missing_object``'s ``FileNotFoundError``; any other
+    failure (credentials, network, server) propagates as raised by the SDK or urllib3, for the
+    caller to translate (``s3.failures.server_errors``). Once open, reads raise only OS errors
+    naming the object (``ObjectReadError`` and its subclasses, ``FileNotFoundError``).
     """
     try:
         response = client.get_object(bucket, key)
     except S3Error as exc:
-        if exc.code in _MISSING_CODES:
-            raise _not_found(bucket, key, exc) from exc
+        if exc.code in MISSING_CODES:
+            raise missing_object(profile, bucket, key, exc.code) from exc
         raise
-    return ObjectReader(client, bucket, key, response, chunk=chunk)
+    return ObjectReader(client, bucket, key, response, profile=profile, chunk=chunk)

@@ -16,8 +16,10 @@ from typing import Final
 from xml.etree import ElementTree
 
 from minio import Minio
-from minio.error import MinioException, S3Error
+from minio.error import InvalidResponseError, MinioException, S3Error
 from urllib3 import BaseHTTPResponse
+
+from django_minio_backend.errors import MinioBackendError
 
 __all__ = [
     "ObjectExistsError",
@@ -33,7 +35,7 @@ PRECONDITION_FAILED: Final = "PreconditionFailed"
 _S3_NS: Final = "{http://s3.amazonaws.com/doc/2006-03-01/}"
 
 
-class ObjectExistsError(FileExistsError):
+class ObjectExistsError(MinioBackendError, FileExistsError):
     """A conditional write (``If-None-Match: *``) found the object already there; nothing changed.
 
     A ``FileExistsError``, like the ``O_EXCL`` clash Django's file system storage handles.
@@ -93,9 +95,17 @@ def _etag(response: BaseHTTPResponse) -> str:
     return str(response.headers.get("ETag", "")).strip('"')
 
 
-def _parse_xml(body: bytes) -> ElementTree.Element:
-    # The answer of the configured server, parsed the way the SDK parses every answer.
-    return ElementTree.fromstring(body)  # noqa: S314
+def _parse_xml(response: BaseHTTPResponse) -> ElementTree.Element:
+    """The XML body of ``response``; ``InvalidResponseError`` (as the SDK raises) if it is none."""
+    try:
+        # The answer of the configured server, parsed the way the SDK parses every answer.
+        return ElementTree.fromstring(response.data)  # noqa: S314
+    except ElementTree.ParseError as exc:
+        raise InvalidResponseError(
+            response.status,
+            response.headers.get("Content-Type"),
+            response.data[:200].decode("utf-8", "replace"),
+        ) from exc
 
 
 def _xml_text(element: ElementTree.Element, tag: str) -> str | None:
@@ -132,7 +142,7 @@ def create_multipart_upload(
     response = _execute(
         client, "POST", bucket, key, headers=_with_content_type(headers), query={"uploads": ""}
     )
-    upload_id = _xml_text(_parse_xml(response.data), "UploadId")
+    upload_id = _xml_text(_parse_xml(response), "UploadId")
     if not upload_id:
         raise MinioException(
             f"CreateMultipartUpload for {key!r} in bucket {bucket!r}: the server's answer "
@@ -194,7 +204,7 @@ def complete_multipart_upload(
         client, "POST", bucket, key, body=body, headers=headers, query={"uploadId": upload_id}
     )
     # S3 may answer 200 and still report a failure in the body.
-    root = _parse_xml(response.data)
+    root = _parse_xml(response)
     if root.tag in {"Error", _S3_NS + "Error"}:
         error = S3Error.fromxml(response)
         if error.code == PRECONDITION_FAILED:
@@ -205,5 +215,9 @@ def complete_multipart_upload(
 
 
 def abort_multipart_upload(client: Minio, bucket: str, key: str, upload_id: str) -> None:
-    """Abort a multipart upload, dropping the parts uploaded so far."""
+    """Abort a multipart upload, dropping the parts uploaded so far.
+
+    After a failure, send it with the profile's ``cleanup`` client (``s3.clients``): one attempt
+    with a short timeout, so that the failed write does not wait again for every retry.
+    """
     _execute(client, "DELETE", bucket, key, query={"uploadId": upload_id})

@@ -15,6 +15,7 @@ from typing import IO, Final
 
 from minio import Minio
 
+from django_minio_backend.errors import MinioBackendError
 from django_minio_backend.s3 import sdk_requests
 from django_minio_backend.s3.sdk_requests import ObjectExistsError
 
@@ -35,7 +36,7 @@ MAX_PARTS: Final = 10_000
 PARTS_IN_FLIGHT: Final = 2
 
 
-class IncompleteStreamError(OSError):
+class IncompleteStreamError(MinioBackendError, OSError):
     """The stream ended before the declared size; nothing was stored."""
 
     def __init__(self, bucket: str, key: str, expected: int, got: int) -> None:
@@ -97,6 +98,7 @@ def upload(
     if_none_match: bool,
     multipart_threshold: int,
     part_size: int,
+    abort_client: Minio | None = None,
 ) -> str:
     """Store every byte of ``stream`` as ``bucket/key``; ``size`` is what the stream should hold.
 
@@ -104,6 +106,8 @@ def upload(
     go on the object. With ``if_none_match`` an existing key raises ``ObjectExistsError`` and is
     left unchanged. A stream shorter than ``size`` raises ``IncompleteStreamError`` and stores
     nothing; a longer one is stored whole (the size only chooses between one PUT and multipart).
+    A failed multipart upload is aborted through ``abort_client`` (default ``client``): give the
+    profile's ``cleanup`` client, whose one short attempt keeps the failure's time bounded.
     """
     _check_sizes(key, size, multipart_threshold, part_size)
     if size is None or size <= multipart_threshold:
@@ -122,7 +126,15 @@ def upload(
         head = b""
     parts = _parts(stream, bucket, key, head, part_size, at_least=size or 0)
     del head  # the parts own it now: it is freed once sent
-    return _multipart(client, bucket, key, parts, headers=headers, if_none_match=if_none_match)
+    return _multipart(
+        client,
+        bucket,
+        key,
+        parts,
+        headers=headers,
+        if_none_match=if_none_match,
+        abort_client=abort_client or client,
+    )
 
 
 # The part generator drops each part (del) before reading the next, so that only one part is held.
@@ -169,6 +181,7 @@ def _multipart(
     *,
     headers: Mapping[str, str],
     if_none_match: bool,
+    abort_client: Minio,
 ) -> str:
     upload_id = sdk_requests.create_multipart_upload(client, bucket, key, headers)
     try:
@@ -177,7 +190,7 @@ def _multipart(
             client, bucket, key, upload_id, etags, if_none_match=if_none_match
         )
     except BaseException:
-        _abort_quietly(client, bucket, key, upload_id)
+        _abort_quietly(abort_client, bucket, key, upload_id)
         raise
 
 

@@ -21,16 +21,14 @@ from typing import IO, Any, ClassVar, Final
 from urllib.parse import quote
 
 import attrs
-import urllib3
 from django.core.exceptions import SuspiciousFileOperation
 from django.core.files import File
 from django.core.files.storage import Storage
 from django.core.files.uploadedfile import UploadedFile
 from django.core.files.utils import validate_file_name
 from django.utils import timezone
-from minio.error import S3Error
 
-from django_minio_backend.errors import ConfigurationError, Problem, ServerUnavailableError
+from django_minio_backend.errors import ConfigurationError, Problem
 from django_minio_backend.profiles.sources import (
     ProfileConfiguration,
     configuration,
@@ -38,7 +36,8 @@ from django_minio_backend.profiles.sources import (
 )
 from django_minio_backend.s3.buckets import ensure_bucket
 from django_minio_backend.s3.clients import ProfileClients, profile_clients
-from django_minio_backend.s3.health import MinioServerStatus, check_server, describe_error
+from django_minio_backend.s3.failures import server_errors
+from django_minio_backend.s3.health import MinioServerStatus, check_server
 from django_minio_backend.s3.keys import MAX_KEY_BYTES, MAX_SEGMENT_BYTES, object_key, prefix_key
 from django_minio_backend.s3.object_reader import ObjectReader, open_object
 from django_minio_backend.s3.uploads import ObjectExistsError, upload
@@ -47,8 +46,6 @@ from django_minio_backend.storage.options import ObjectOptions, object_options_f
 
 __all__ = ["MinioBackend", "MinioBackendStatic", "MinioObjectFile"]
 
-# S3 error codes that mean "this object is not there".
-MISSING_CODES: Final = frozenset({"NoSuchKey", "NoSuchObject", "ResourceNotFound", "NoSuchBucket"})
 READ_BUFFER: Final = 64 * 1024
 WHOLE_READ_LIMIT: Final = 1024 * 1024
 """Objects up to this size are read in one GET when opened; larger ones are streamed."""
@@ -219,20 +216,12 @@ class MinioBackend(Storage):
 
     @contextlib.contextmanager
     def _requests(self, target: _Target, key: str | None = None) -> Iterator[None]:
-        """Turn SDK errors into the errors Django code expects, naming profile and object."""
-        try:
+        """Turn SDK errors into the documented ones (``s3.failures``), naming the profile: with
+        ``key``, a missing object is ``FileNotFoundError``; no answer ``ServerUnavailableError``;
+        an answer that is no S3 error document ``ServerResponseError``; else ``S3Error``."""
+        bucket = None if key is None else target.bucket
+        with server_errors(target.profile_name, target.clients.profile, bucket=bucket, key=key):
             yield
-        except S3Error as exc:
-            if key is not None and exc.code in MISSING_CODES:
-                raise FileNotFoundError(
-                    f"{target.bucket}/{key} does not exist (profile {target.profile_name!r})"
-                ) from None
-            raise
-        except urllib3.exceptions.HTTPError as exc:
-            reason = describe_error(exc, target.clients.profile)
-            raise ServerUnavailableError(
-                target.profile_name, target.clients.profile.endpoint, reason
-            ) from exc
 
     # --- writing --------------------------------------------------------------------------------
 
@@ -240,7 +229,7 @@ class MinioBackend(Storage):
         """Store ``content`` under ``name`` or, when taken, under an alternative name."""
         if name is None:
             name = content.name
-        if not isinstance(name, str) or not name:
+        if not isinstance(name, str):  # an empty name is refused by validate_file_name below
             raise ValueError(f"save() needs a name: none given and the content has none ({name!r})")
         if not hasattr(content, "chunks"):
             content = File(content, name)
@@ -288,6 +277,7 @@ class MinioBackend(Storage):
                         if_none_match=not self.replace_existing,
                         multipart_threshold=target.clients.profile.multipart_threshold,
                         part_size=target.clients.profile.multipart_part_size,
+                        abort_client=target.clients.cleanup,
                     )
                 return name
             except ObjectExistsError:
@@ -345,7 +335,9 @@ class MinioBackend(Storage):
         def fetch() -> ObjectReader:
             target = self._resolve()
             with self._requests(target, key):
-                return open_object(target.clients.internal, target.bucket, key)
+                return open_object(
+                    target.clients.internal, target.bucket, key, profile=target.profile_name
+                )
 
         return MinioObjectFile(fetch(), name, mode, fetch)
 
