@@ -5,7 +5,11 @@ from __future__ import annotations
 import re
 from typing import Final
 
-__all__ = ["bucket_name_problem"]
+__all__ = ["BUCKET_NAME_HINT", "bucket_name_problem"]
+
+BUCKET_NAME_HINT: Final = (
+    "S3 bucket names are 3 to 63 characters: lowercase letters, digits, dots and hyphens"
+)
 
 _ALLOWED: Final = re.compile(r"[a-z0-9.-]+")
 _IP_ADDRESS: Final = re.compile(r"\d{1,3}(\.\d{1,3}){3}")

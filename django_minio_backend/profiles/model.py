@@ -1,41 +1,62 @@
 """``MinioProfile``: one MinIO (or S3-compatible) deployment, validated once.
 
-A profile says where a cluster is, how to reach it and which buckets it holds. Construction
-validates every field and raises one ``ConfigurationError`` listing every problem; secrets
-never appear in ``repr`` or in any message.
+A profile says where a cluster is, how to reach it and which buckets it holds. Each field declares
+everything about itself in one place, its ``field_spec(...)``: the rule its value must follow, the
+system-check hint, the seed's flat setting and the upstream 4.x OPTIONS key it is read from,
+whether it is a secret, and its README line. Every table about fields is derived from those specs.
+
+Construction checks every field and raises one ``ConfigurationError`` listing every problem;
+secrets never appear in ``repr`` or in any message.
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Mapping
 from datetime import timedelta
+from types import MappingProxyType
 from typing import Any, Final, Required, TypedDict
 
 import attrs
 import urllib3
 
 from django_minio_backend.errors import ConfigurationError, Problem
-from django_minio_backend.profiles.bucket_names import bucket_name_problem
+from django_minio_backend.profiles import rules
+from django_minio_backend.profiles.bucket_names import BUCKET_NAME_HINT
+from django_minio_backend.profiles.rules import (
+    MAX_PART_SIZE,
+    MAX_RETRIES,
+    MAX_SINGLE_PUT,
+    MAX_URL_EXPIRY,
+    MIN_PART_SIZE,
+    MiB,
+    Rule,
+    human_size,
+)
 
 __all__ = [
     "AUTO_MEDIA_BUCKET",
     "AUTO_STATIC_BUCKET",
+    "FIELD_HINTS",
+    "FIELD_SPECS",
     "MAX_URL_EXPIRY",
+    "PROFILE_FIELDS",
+    "REQUIRED_FIELDS",
+    "SECRET_FIELDS",
+    "FieldSpec",
     "MinioProfile",
     "MinioProfileDict",
     "PolicyHook",
+    "apply_field_specs",
+    "field_spec",
     "profile_problems",
 ]
 
 AUTO_MEDIA_BUCKET: Final = "auto-generated-bucket-media-files"
 AUTO_STATIC_BUCKET: Final = "auto-generated-bucket-static-files"
-MAX_URL_EXPIRY: Final = timedelta(days=7)  # the longest validity SigV4 allows
-MIN_PART_SIZE: Final = 5 * 1024 * 1024  # S3's smallest multipart part
-MAX_PART_SIZE: Final = 5 * 1024 * 1024 * 1024
-SECRET_FIELDS: Final = frozenset({"access_key", "secret_key"})
 
 PolicyHook = tuple[str, dict[str, Any]]
+
+SPEC_KEY: Final = "django_minio_backend"  # the key of a FieldSpec in attrs field metadata
 
 
 class MinioProfileDict(TypedDict, total=False):
@@ -66,8 +87,100 @@ class MinioProfileDict(TypedDict, total=False):
     multipart_part_size: int
 
 
+# --- field specs ---------------------------------------------------------------------------------
+
+
+@attrs.frozen
+class FieldSpec:
+    """What a profile field says about itself, besides its type, default and converter.
+
+    ``seed`` is the seed's flat setting (``MINIO_ENDPOINT``); upstream 4.x reads the same name from
+    ``STORAGES[alias]["OPTIONS"]``, or ``upstream`` where its name differs or the seed had none.
+    ``follows`` names the field whose value this one takes when it is ``None`` or left out;
+    ``seed_value`` reads the value of a flat setting or OPTIONS key into the dict form
+    (``MINIO_URL_EXPIRY_HOURS`` counts hours); ``size`` marks a number of bytes.
+    """
+
+    rule: Rule
+    hint: str
+    doc: str
+    seed: str | None = None
+    upstream: str | None = None
+    secret: bool = False
+    follows: str | None = None
+    seed_value: Callable[[Any], Any] | None = None
+    size: bool = False
+
+    @property
+    def options_keys(self) -> tuple[str, ...]:
+        """The upper-case keys that set this field in upstream-style ``OPTIONS``."""
+        return tuple(key for key in (self.seed, self.upstream) if key is not None)
+
+
+def field_spec(
+    *,
+    rule: Rule,
+    hint: str,
+    doc: str,
+    seed: str | None = None,
+    upstream: str | None = None,
+    secret: bool = False,
+    follows: str | None = None,
+    seed_value: Callable[[Any], Any] | None = None,
+    size: bool = False,
+) -> dict[str, FieldSpec]:
+    """The attrs ``metadata`` of a profile field: ``attrs.field(..., metadata=field_spec(...))``."""
+    spec = FieldSpec(
+        rule=rule,
+        hint=hint,
+        doc=doc,
+        seed=seed,
+        upstream=upstream,
+        secret=secret,
+        follows=follows,
+        seed_value=seed_value,
+        size=size,
+    )
+    return {SPEC_KEY: spec}
+
+
+def _following(source: str, convert: Any) -> Callable[[Any, Any], Any]:
+    def follow(value: Any, instance: Any) -> Any:
+        if value is None:
+            return getattr(instance, source)  # converted already: fields convert in order
+        return value if convert is None else convert(value)
+
+    return follow
+
+
+def apply_field_specs(cls: type, fields: list[attrs.Attribute[Any]]) -> list[attrs.Attribute[Any]]:
+    """The attrs ``field_transformer`` of profiles: every field must have a spec; secrets are
+    hidden from ``repr``; a following field takes the followed value for ``None``."""
+    result = []
+    for field in fields:
+        spec = field.metadata.get(SPEC_KEY)
+        if not isinstance(spec, FieldSpec):
+            raise TypeError(f"{cls.__name__}.{field.name} is declared without field_spec(...)")
+        changes: dict[str, Any] = {}
+        if spec.secret:
+            changes["repr"] = False
+        if spec.follows is not None:
+            follow = _following(spec.follows, field.converter)
+            changes["converter"] = attrs.Converter(follow, takes_self=True)
+        result.append(field.evolve(**changes))
+    return result
+
+
+# --- converters: the dict form's conveniences; the rules name what stays wrong --------------------
+
+
+def _lower_host(value: str) -> str:
+    # Browsers send the host lower-cased: a URL signed for "Files.Example.com" would not match.
+    return value.lower() if isinstance(value, str) else value
+
+
 def _as_tuple(value: list[str] | tuple[str, ...]) -> tuple[str, ...]:
-    # A lone string is a classic mistake (`private_buckets="media"`): validation names it.
+    # A lone string is a classic mistake (`private_buckets="media"`): the rule names it.
     if isinstance(value, str | bytes) or not isinstance(value, list | tuple):
         return value
     return tuple(value)
@@ -85,47 +198,270 @@ def _as_timedelta(value: timedelta | int) -> timedelta:
     return value  # type: ignore[return-value]
 
 
-@attrs.frozen(kw_only=True)
+def _hours(value: Any) -> Any:
+    """``MINIO_URL_EXPIRY_HOURS`` counts hours, unlike the profile field which counts seconds."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return timedelta(hours=value)
+    return value
+
+
+# --- the profile ---------------------------------------------------------------------------------
+
+_BOOL_HINT: Final = "use True or False (a Python bool, not a string)"
+_SECONDS_HINT: Final = "use a positive number of seconds, such as 10"
+_KEY_HINT: Final = "set it to a non-empty string, read from an environment variable"
+_ENDPOINT_HINT: Final = (
+    "write host or host:port without scheme, path or user name, such as 'minio.internal:9000' "
+    "(an IPv6 address in brackets: '[::1]:9000')"
+)
+_BUCKETS_HINT: Final = "use a list of bucket names; " + BUCKET_NAME_HINT
+_DEFAULT_PART: Final = 16 * MiB
+
+
+@attrs.frozen(kw_only=True, field_transformer=apply_field_specs)
 class MinioProfile:
     """One MinIO deployment: endpoints, credentials, buckets and transfer settings.
 
-    ``external_endpoint`` and ``external_use_https`` default to ``endpoint`` and ``use_https``;
-    after construction they are never ``None``.
+    ``external_endpoint`` and ``external_use_https`` take the values of ``endpoint`` and
+    ``use_https`` when they are left out (or ``None`` in the dict form).
     """
 
-    endpoint: str
-    access_key: str = attrs.field(repr=False)
-    secret_key: str = attrs.field(repr=False)
-    use_https: bool = True
-    external_endpoint: str | None = None
-    external_use_https: bool | None = None
-    region: str = "us-east-1"
-    url_expiry: timedelta = attrs.field(default=MAX_URL_EXPIRY, converter=_as_timedelta)
-    private_buckets: tuple[str, ...] = attrs.field(default=(), converter=_as_tuple)
-    public_buckets: tuple[str, ...] = attrs.field(default=(), converter=_as_tuple)
-    default_bucket: str = AUTO_MEDIA_BUCKET
-    static_bucket: str = AUTO_STATIC_BUCKET
-    policy_hooks: tuple[PolicyHook, ...] = attrs.field(default=(), converter=_as_policy_hooks)
-    bucket_check_on_save: bool = False
-    consistency_check_on_start: bool = False
-    http_client: urllib3.PoolManager | None = attrs.field(default=None, eq=False)
-    connect_timeout: float = 10.0
-    read_timeout: float = 60.0
-    max_retries: int = 3
-    ca_certs: str | None = None
-    cert_check: bool = True
-    multipart_threshold: int = 16 * 1024 * 1024
-    multipart_part_size: int = 16 * 1024 * 1024
+    endpoint: str = attrs.field(
+        converter=_lower_host,
+        metadata=field_spec(
+            rule=rules.endpoint,
+            hint=_ENDPOINT_HINT,
+            seed="MINIO_ENDPOINT",
+            doc="Where Django reaches the server: `host` or `host:port` (`[::1]:9000` for IPv6), "
+            "no scheme, path or user name. The host is lower-cased.",
+        ),
+    )
+    access_key: str = attrs.field(
+        metadata=field_spec(
+            rule=rules.secret,
+            hint=_KEY_HINT,
+            seed="MINIO_ACCESS_KEY",
+            secret=True,
+            doc="The access key. Never shown in `repr`, logs, errors or command output.",
+        )
+    )
+    secret_key: str = attrs.field(
+        metadata=field_spec(
+            rule=rules.secret,
+            hint=_KEY_HINT,
+            seed="MINIO_SECRET_KEY",
+            secret=True,
+            doc="The secret key, treated like `access_key`. Read it from the environment.",
+        )
+    )
+    use_https: bool = attrs.field(
+        default=True,
+        metadata=field_spec(
+            rule=rules.boolean,
+            hint=_BOOL_HINT,
+            seed="MINIO_USE_HTTPS",
+            doc="Talk to `endpoint` over HTTPS.",
+        ),
+    )
+    external_endpoint: str = attrs.field(
+        default=None,
+        converter=_lower_host,
+        metadata=field_spec(
+            rule=rules.endpoint,
+            hint=_ENDPOINT_HINT + ", or leave it out",
+            seed="MINIO_EXTERNAL_ENDPOINT",
+            follows="endpoint",
+            doc="The `host[:port]` put in URLs handed to browsers, for example a public name "
+            "behind a proxy. Presigned URLs are signed for it. Same rule as `endpoint`; "
+            "left out or `None`: `endpoint`.",
+        ),
+    )
+    external_use_https: bool = attrs.field(
+        default=None,
+        metadata=field_spec(
+            rule=rules.boolean,
+            hint=_BOOL_HINT + ", or None to follow use_https",
+            seed="MINIO_EXTERNAL_ENDPOINT_USE_HTTPS",
+            follows="use_https",
+            doc="Whether browser URLs use `https`; left out or `None`: `use_https`.",
+        ),
+    )
+    region: str = attrs.field(
+        default="us-east-1",
+        metadata=field_spec(
+            rule=rules.region,
+            hint="set the server's region: letters, digits and hyphens, such as 'us-east-1'",
+            seed="MINIO_REGION",
+            doc="The server's region (letters, digits and hyphens). Known in advance, so signing "
+            "a URL needs no request.",
+        ),
+    )
+    url_expiry: timedelta = attrs.field(
+        default=MAX_URL_EXPIRY,
+        converter=_as_timedelta,
+        metadata=field_spec(
+            rule=rules.url_expiry,
+            hint="use a timedelta from 1 second to 7 days (an int counts seconds; "
+            "MINIO_URL_EXPIRY_HOURS counts hours)",
+            seed="MINIO_URL_EXPIRY_HOURS",
+            seed_value=_hours,
+            doc="How long a presigned URL of a private bucket stays valid: 1 second to 7 days. "
+            "A dict or TOML may give an int number of seconds.",
+        ),
+    )
+    private_buckets: tuple[str, ...] = attrs.field(
+        default=(),
+        converter=_as_tuple,
+        metadata=field_spec(
+            rule=rules.bucket_list,
+            hint=_BUCKETS_HINT,
+            seed="MINIO_PRIVATE_BUCKETS",
+            doc="Buckets without anonymous access: their URLs are presigned. A list is accepted.",
+        ),
+    )
+    public_buckets: tuple[str, ...] = attrs.field(
+        default=(),
+        converter=_as_tuple,
+        metadata=field_spec(
+            rule=rules.bucket_list,
+            hint=_BUCKETS_HINT,
+            seed="MINIO_PUBLIC_BUCKETS",
+            doc="Buckets anyone can read (`s3:GetObject` only): their URLs are plain. A bucket "
+            "may not be in both lists.",
+        ),
+    )
+    default_bucket: str = attrs.field(
+        default=AUTO_MEDIA_BUCKET,
+        metadata=field_spec(
+            rule=rules.bucket,
+            hint=BUCKET_NAME_HINT,
+            seed="MINIO_MEDIA_FILES_BUCKET",
+            upstream="MINIO_DEFAULT_BUCKET",
+            doc="The bucket of `MinioBackend` when no `bucket_name` is given. Must be listed, "
+            "unless it is the auto-generated name (then private).",
+        ),
+    )
+    static_bucket: str = attrs.field(
+        default=AUTO_STATIC_BUCKET,
+        metadata=field_spec(
+            rule=rules.bucket,
+            hint=BUCKET_NAME_HINT,
+            seed="MINIO_STATIC_FILES_BUCKET",
+            doc="The bucket of `MinioBackendStatic` and `MinioManifestStaticStorage`. Same rule.",
+        ),
+    )
+    policy_hooks: tuple[PolicyHook, ...] = attrs.field(
+        default=(),
+        converter=_as_policy_hooks,
+        metadata=field_spec(
+            rule=rules.policy_hooks,
+            hint="use a list of (bucket name, policy dict) pairs",
+            seed="MINIO_POLICY_HOOKS",
+            doc="`(bucket, policy dict)` pairs that `initialize_buckets` applies; a hook replaces "
+            "that bucket's policy. The bucket must be one of the profile's.",
+        ),
+    )
+    bucket_check_on_save: bool = attrs.field(
+        default=False,
+        metadata=field_spec(
+            rule=rules.boolean,
+            hint=_BOOL_HINT,
+            seed="MINIO_BUCKET_CHECK_ON_SAVE",
+            doc="Create the bucket, if missing, before the first save into it (once per process).",
+        ),
+    )
+    consistency_check_on_start: bool = attrs.field(
+        default=False,
+        metadata=field_spec(
+            rule=rules.boolean,
+            hint=_BOOL_HINT,
+            seed="MINIO_CONSISTENCY_CHECK_ON_START",
+            doc="Run `initialize_buckets` for this profile when Django starts (once per process).",
+        ),
+    )
+    http_client: urllib3.PoolManager | None = attrs.field(
+        default=None,
+        eq=False,
+        metadata=field_spec(
+            rule=rules.pool_manager,
+            hint="pass a urllib3.PoolManager, or leave it out to get one built from "
+            "connect_timeout, read_timeout and max_retries",
+            seed="MINIO_HTTP_CLIENT",
+            doc="A connection pool used as it is. Without one, a pool is built from the timeouts "
+            "and retries below.",
+        ),
+    )
+    connect_timeout: float = attrs.field(
+        default=10.0,
+        metadata=field_spec(
+            rule=rules.positive_seconds,
+            hint=_SECONDS_HINT,
+            doc="Seconds to wait for a connection (when no `http_client` is given).",
+        ),
+    )
+    read_timeout: float = attrs.field(
+        default=60.0,
+        metadata=field_spec(
+            rule=rules.positive_seconds,
+            hint=_SECONDS_HINT,
+            doc="Seconds to wait for data; no request can hang forever.",
+        ),
+    )
+    max_retries: int = attrs.field(
+        default=3,
+        metadata=field_spec(
+            rule=rules.integer(0, MAX_RETRIES),
+            hint=f"use an integer from 0 to {MAX_RETRIES}",
+            doc="Retries of a request that failed: a refused connection for any request, other "
+            "failures for idempotent ones (GET, HEAD, DELETE) only.",
+        ),
+    )
+    ca_certs: str | None = attrs.field(
+        default=None,
+        metadata=field_spec(
+            rule=rules.optional_path,
+            hint="give the path of a CA bundle file, or None for certifi's bundle",
+            doc="Path of a CA bundle for HTTPS; `None` uses certifi's.",
+        ),
+    )
+    cert_check: bool = attrs.field(
+        default=True,
+        metadata=field_spec(
+            rule=rules.boolean,
+            hint=_BOOL_HINT,
+            doc="Verify TLS certificates. `False` only when set explicitly; the system checks "
+            "warn about it.",
+        ),
+    )
+    multipart_threshold: int = attrs.field(
+        default=_DEFAULT_PART,
+        metadata=field_spec(
+            rule=rules.byte_size(1, MAX_SINGLE_PUT),
+            hint=f"use a number of bytes from 1 to {human_size(MAX_SINGLE_PUT)}: S3 takes at most "
+            f"{human_size(MAX_SINGLE_PUT)} in one PUT",
+            upstream="MINIO_MULTIPART_THRESHOLD",
+            size=True,
+            doc="Uploads larger than this many bytes are sent in parts; at most "
+            f"{human_size(MAX_SINGLE_PUT)}, the most S3 takes in one PUT.",
+        ),
+    )
+    multipart_part_size: int = attrs.field(
+        default=_DEFAULT_PART,
+        metadata=field_spec(
+            rule=rules.byte_size(MIN_PART_SIZE, MAX_PART_SIZE),
+            hint=f"use a number of bytes from {human_size(MIN_PART_SIZE)} to "
+            f"{human_size(MAX_PART_SIZE)}",
+            upstream="MINIO_MULTIPART_PART_SIZE",
+            size=True,
+            doc=f"The size of each part: {human_size(MIN_PART_SIZE)} to "
+            f"{human_size(MAX_PART_SIZE)}.",
+        ),
+    )
 
     def __attrs_post_init__(self) -> None:
-        values = attrs.asdict(self, recurse=False)
-        problems = profile_problems(values)
+        problems = profile_problems(attrs.asdict(self, recurse=False))
         if problems:
             raise ConfigurationError.from_problems(problems)
-        if self.external_endpoint is None:
-            object.__setattr__(self, "external_endpoint", self.endpoint)
-        if self.external_use_https is None:
-            object.__setattr__(self, "external_use_https", self.use_https)
 
     @property
     def buckets(self) -> tuple[str, ...]:
@@ -148,184 +484,38 @@ class MinioProfile:
         return f"{scheme}://{self.external_endpoint}"
 
 
+# --- the tables derived from the specs -----------------------------------------------------------
+
+FIELD_SPECS: Final[Mapping[str, FieldSpec]] = MappingProxyType(
+    {field.name: field.metadata[SPEC_KEY] for field in attrs.fields(MinioProfile)}
+)
+PROFILE_FIELDS: Final = tuple(FIELD_SPECS)
+REQUIRED_FIELDS: Final = tuple(
+    field.name for field in attrs.fields(MinioProfile) if field.default is attrs.NOTHING
+)
+SECRET_FIELDS: Final = frozenset(name for name, spec in FIELD_SPECS.items() if spec.secret)
+FIELD_HINTS: Final[Mapping[str, str]] = MappingProxyType(
+    {name: spec.hint for name, spec in FIELD_SPECS.items()}
+)
+
+
 # --- validation ----------------------------------------------------------------------------------
-
-Rule = Callable[[Any], "str | None"]
-
-
-def _describe(value: Any) -> str:
-    return type(value).__name__
-
-
-def _str_rule(*, allow_empty: bool = False) -> Rule:
-    def check(value: Any) -> str | None:
-        if not isinstance(value, str):
-            return f"expected a string, got {_describe(value)}"
-        if not allow_empty and not value.strip():
-            return "must not be empty"
-        return None
-
-    return check
-
-
-def _secret_rule(value: Any) -> str | None:
-    # Describes the value's type only: a secret is never echoed, not even a wrong one.
-    if not isinstance(value, str):
-        return f"expected a string, got {_describe(value)}"
-    if not value:
-        return "must not be empty (is the environment variable holding it set?)"
-    return None
-
-
-def _bool_rule(*, optional: bool = False) -> Rule:
-    def check(value: Any) -> str | None:
-        if isinstance(value, bool) or (optional and value is None):
-            return None
-        return f"expected True or False, got {value!r}"
-
-    return check
-
-
-def _endpoint_problem(value: str) -> str | None:
-    if "://" in value:
-        return f"must be host or host:port without a scheme, got {value!r} (drop the scheme)"
-    if "/" in value or "?" in value or "#" in value:
-        return f"must be host or host:port without a path, got {value!r}"
-    if any(ch.isspace() for ch in value):
-        return f"must not contain whitespace, got {value!r}"
-    host, sep, port = value.rpartition(":") if not value.endswith("]") else (value, "", "")
-    if not sep:
-        host = value
-    elif not port.isdigit() or not 0 < int(port) < 65536:
-        return f"port must be a number from 1 to 65535, got {value!r}"
-    if not host:
-        return f"host is missing in {value!r}"
-    return None
-
-
-def _endpoint_rule(*, optional: bool = False) -> Rule:
-    def check(value: Any) -> str | None:
-        if optional and value is None:
-            return None
-        return _str_rule()(value) or _endpoint_problem(value)
-
-    return check
-
-
-def _url_expiry_rule(value: Any) -> str | None:
-    if not isinstance(value, timedelta):
-        return f"expected a timedelta or a number of seconds, got {_describe(value)}"
-    if not timedelta(seconds=1) <= value <= MAX_URL_EXPIRY:
-        return f"must be between 1 second and 7 days, got {_human_duration(value)}"
-    return None
-
-
-def _human_duration(value: timedelta) -> str:
-    if value.total_seconds() and value % timedelta(days=1) == timedelta(0):
-        days = value.days
-        return f"{days} day" + ("s" if abs(days) != 1 else "")
-    return f"{value.total_seconds():g} seconds"
-
-
-def _bucket_list_rule(value: Any) -> str | None:
-    if isinstance(value, str):
-        return f"expected a list of bucket names, got the string {value!r} (write [{value!r}])"
-    if not isinstance(value, tuple):
-        return f"expected a list of bucket names, got {_describe(value)}"
-    problems = [bucket_name_problem(name) for name in value]
-    found = [problem for problem in problems if problem]
-    return "; ".join(found) or None
-
-
-def _bucket_rule(value: Any) -> str | None:
-    return _str_rule()(value) or bucket_name_problem(value)
-
-
-def _policy_hooks_rule(value: Any) -> str | None:
-    if not isinstance(value, tuple):
-        return f"expected a list of (bucket, policy dict) pairs, got {_describe(value)}"
-    for index, hook in enumerate(value):
-        if not (isinstance(hook, tuple) and len(hook) == 2):
-            return f"item {index}: expected a (bucket, policy dict) pair, got {_describe(hook)}"
-        bucket, policy = hook
-        if not isinstance(bucket, str):
-            return f"item {index}: bucket must be a string, got {_describe(bucket)}"
-        if not isinstance(policy, dict):
-            return f"item {index}: policy must be a dict, got {_describe(policy)}"
-    return None
-
-
-def _http_client_rule(value: Any) -> str | None:
-    if value is None or isinstance(value, urllib3.PoolManager):
-        return None
-    return f"expected a urllib3.PoolManager or None, got {_describe(value)}"
-
-
-def _positive_seconds_rule(value: Any) -> str | None:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return f"expected a number of seconds, got {_describe(value)}"
-    if not (math.isfinite(value) and value > 0):
-        return f"must be a positive number of seconds, got {value!r}"
-    return None
-
-
-def _int_rule(minimum: int, maximum: int | None = None, unit: str = "") -> Rule:
-    def check(value: Any) -> str | None:
-        if isinstance(value, bool) or not isinstance(value, int):
-            return f"expected an integer{unit}, got {_describe(value)}"
-        if value < minimum or (maximum is not None and value > maximum):
-            upper = f" and at most {maximum}" if maximum is not None else ""
-            return f"must be at least {minimum}{upper}{unit}, got {value}"
-        return None
-
-    return check
-
-
-def _ca_certs_rule(value: Any) -> str | None:
-    if value is None:
-        return None
-    return _str_rule()(value)
-
-
-FIELD_RULES: Final[Mapping[str, Rule]] = {
-    "endpoint": _endpoint_rule(),
-    "access_key": _secret_rule,
-    "secret_key": _secret_rule,
-    "use_https": _bool_rule(),
-    "external_endpoint": _endpoint_rule(optional=True),
-    "external_use_https": _bool_rule(optional=True),
-    "region": _str_rule(),
-    "url_expiry": _url_expiry_rule,
-    "private_buckets": _bucket_list_rule,
-    "public_buckets": _bucket_list_rule,
-    "default_bucket": _bucket_rule,
-    "static_bucket": _bucket_rule,
-    "policy_hooks": _policy_hooks_rule,
-    "bucket_check_on_save": _bool_rule(),
-    "consistency_check_on_start": _bool_rule(),
-    "http_client": _http_client_rule,
-    "connect_timeout": _positive_seconds_rule,
-    "read_timeout": _positive_seconds_rule,
-    "max_retries": _int_rule(0, 100),
-    "ca_certs": _ca_certs_rule,
-    "cert_check": _bool_rule(),
-    "multipart_threshold": _int_rule(1, unit=" bytes"),
-    "multipart_part_size": _int_rule(MIN_PART_SIZE, MAX_PART_SIZE, " bytes"),
-}
-
-PROFILE_FIELDS: Final = tuple(field.name for field in attrs.fields(MinioProfile))
-REQUIRED_FIELDS: Final = ("endpoint", "access_key", "secret_key")
 
 
 def profile_problems(values: Mapping[str, Any]) -> list[Problem]:
-    """Every problem in ``values`` (field name -> structured value); absent fields are skipped.
+    """Every problem in ``values`` (field name -> converted value); absent fields are skipped.
 
-    Cross-field rules run only when the fields they read are present and valid themselves.
+    Each field's rule runs once. A following field that is ``None``, or holds the very value of
+    the field it follows, has nothing of its own to check. Cross-field rules read only fields
+    that are valid themselves.
     """
     problems: list[Problem] = []
     valid: dict[str, Any] = {}
     for name, value in values.items():
-        message = FIELD_RULES[name](value)
+        spec = FIELD_SPECS[name]
+        if spec.follows is not None and (value is None or value is values.get(spec.follows)):
+            continue
+        message = spec.rule(value)
         if message:
             problems.append(Problem(message, setting=name))
         else:

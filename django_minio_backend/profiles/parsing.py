@@ -19,12 +19,14 @@ import urllib3
 
 from django_minio_backend.errors import ConfigurationError, Problem
 from django_minio_backend.profiles.model import (
+    FIELD_SPECS,
     PROFILE_FIELDS,
     REQUIRED_FIELDS,
     SECRET_FIELDS,
     MinioProfile,
     profile_problems,
 )
+from django_minio_backend.profiles.rules import shown
 
 __all__ = ["converter", "parse_profile", "try_parse_profile"]
 
@@ -33,17 +35,10 @@ def _type_name(value: Any) -> str:
     return type(value).__name__
 
 
-def _shown(value: Any) -> str:
-    """A short description of a wrong value: the value itself for small scalars."""
-    if isinstance(value, bool | int | float | str) and len(repr(value)) <= 60:
-        return repr(value)
-    return _type_name(value)
-
-
 def _strict(kind: type, label: str) -> Callable[[Any, Any], Any]:
     def structure(value: Any, _type: Any) -> Any:
         if (isinstance(value, bool) and kind is not bool) or not isinstance(value, kind):
-            raise TypeError(f"expected {label}, got {_shown(value)}")
+            raise TypeError(f"expected {label}, got {shown(value)}")
         return value
 
     return structure
@@ -51,7 +46,7 @@ def _strict(kind: type, label: str) -> Callable[[Any, Any], Any]:
 
 def _structure_float(value: Any, _type: Any) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float):
-        raise TypeError(f"expected a number, got {_shown(value)}")
+        raise TypeError(f"expected a number, got {shown(value)}")
     return float(value)
 
 
@@ -60,7 +55,7 @@ def _structure_timedelta(value: Any, _type: Any) -> timedelta:
         return value
     if isinstance(value, int | float) and not isinstance(value, bool):
         return timedelta(seconds=value)
-    raise TypeError(f"expected a timedelta or a number of seconds, got {_shown(value)}")
+    raise TypeError(f"expected a timedelta or a number of seconds, got {shown(value)}")
 
 
 def _is_tuple_type(type_: Any) -> bool:
@@ -118,6 +113,7 @@ converter: Final = _build_converter()
 _FIELD_TYPES: Final[Mapping[str, Any]] = {
     field.name: field.type for field in attrs.fields(attrs.resolve_types(MinioProfile))
 }
+_FOLLOWING: Final = frozenset(name for name, spec in FIELD_SPECS.items() if spec.follows)
 _DEFAULTS: Final[Mapping[str, Any]] = {
     field.name: field.default
     for field in attrs.fields(MinioProfile)
@@ -159,8 +155,8 @@ def try_parse_profile(
     ]
     structured: dict[str, Any] = {}
     for field, type_ in _FIELD_TYPES.items():
-        if field not in data:
-            continue
+        if field not in data or (data[field] is None and field in _FOLLOWING):
+            continue  # left to the default: a following field's None takes the followed value
         try:
             structured[field] = converter.structure(data[field], type_)
         except Exception as exc:
@@ -169,16 +165,18 @@ def try_parse_profile(
             if field not in SECRET_FIELDS:
                 text = _error_text(exc)
             problems.append(Problem(text, setting=field))
+    if not problems:
+        try:
+            return MinioProfile(**structured), []
+        except ConfigurationError as exc:  # the rules ran once, in the constructor
+            return None, [problem.for_profile(name) for problem in exc.problems]
+    # No profile can be built: the rules run once here, on what was read, so that every problem
+    # is reported at once.
     failed = {problem.setting for problem in problems}
     candidate = {key: value for key, value in _DEFAULTS.items() if key not in failed}
     candidate.update(structured)
     problems += profile_problems(candidate)
-    if problems:
-        return None, [problem.for_profile(name) for problem in problems]
-    try:
-        return MinioProfile(**structured), []
-    except ConfigurationError as exc:  # pragma: no cover - the same rules ran above
-        return None, [problem.for_profile(name) for problem in exc.problems]
+    return None, [problem.for_profile(name) for problem in problems]
 
 
 def parse_profile(name: str, data: Mapping[str, Any] | MinioProfile) -> MinioProfile:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Mapping
-from datetime import timedelta
 from types import MappingProxyType
 from typing import Any, Final
 
@@ -18,7 +17,7 @@ from django.core.signals import setting_changed
 from django.dispatch import receiver
 
 from django_minio_backend.errors import ConfigurationError, Problem
-from django_minio_backend.profiles.model import MinioProfile
+from django_minio_backend.profiles.model import FIELD_SPECS, MinioProfile
 from django_minio_backend.profiles.parsing import try_parse_profile
 
 __all__ = [
@@ -33,40 +32,21 @@ __all__ = [
     "profile_name_for_options",
 ]
 
-# The seed's flat settings, mapped to profile fields. Together they form the profile "default".
+# Both maps come from the field specs (model.py). The seed's flat settings form the profile
+# "default"; upstream 4.x's OPTIONS take the same names plus a few of its own.
 FLAT_SETTINGS: Final[Mapping[str, str]] = MappingProxyType(
-    {
-        "MINIO_ENDPOINT": "endpoint",
-        "MINIO_ACCESS_KEY": "access_key",
-        "MINIO_SECRET_KEY": "secret_key",
-        "MINIO_USE_HTTPS": "use_https",
-        "MINIO_EXTERNAL_ENDPOINT": "external_endpoint",
-        "MINIO_EXTERNAL_ENDPOINT_USE_HTTPS": "external_use_https",
-        "MINIO_REGION": "region",
-        "MINIO_URL_EXPIRY_HOURS": "url_expiry",
-        "MINIO_PRIVATE_BUCKETS": "private_buckets",
-        "MINIO_PUBLIC_BUCKETS": "public_buckets",
-        "MINIO_MEDIA_FILES_BUCKET": "default_bucket",
-        "MINIO_STATIC_FILES_BUCKET": "static_bucket",
-        "MINIO_POLICY_HOOKS": "policy_hooks",
-        "MINIO_BUCKET_CHECK_ON_SAVE": "bucket_check_on_save",
-        "MINIO_CONSISTENCY_CHECK_ON_START": "consistency_check_on_start",
-        "MINIO_HTTP_CLIENT": "http_client",
-    }
+    {spec.seed: name for name, spec in FIELD_SPECS.items() if spec.seed is not None}
 )
-
-# Upper-case keys that upstream django-minio-backend 4.x reads from STORAGES[alias]["OPTIONS"].
 OPTIONS_SETTINGS: Final[Mapping[str, str]] = MappingProxyType(
-    {
-        **FLAT_SETTINGS,
-        "MINIO_DEFAULT_BUCKET": "default_bucket",
-        "MINIO_MULTIPART_THRESHOLD": "multipart_threshold",
-        "MINIO_MULTIPART_PART_SIZE": "multipart_part_size",
-    }
+    {key: name for name, spec in FIELD_SPECS.items() for key in spec.options_keys}
 )
 IGNORED_OPTIONS: Final = frozenset({"MINIO_MULTIPART_UPLOAD"})  # we always stream
 
-OPTIONS_SETTINGS_BY_FIELD: Final = {field: key for key, field in OPTIONS_SETTINGS.items()}
+# The name a problem of a field is shown under when the field was not given (a missing endpoint).
+_FLAT_KEY_OF: Final = {name: key for key, name in FLAT_SETTINGS.items()}
+_OPTIONS_KEY_OF: Final = {
+    name: spec.upstream or spec.seed for name, spec in FIELD_SPECS.items() if spec.options_keys
+}
 
 SOURCE_PROFILES: Final = "MINIO_PROFILES"
 SOURCE_FLAT: Final = "flat MINIO_* settings"
@@ -91,15 +71,12 @@ class ProfileConfiguration:
             raise ConfigurationError.from_problems(self.problems)
 
 
-def _hours(value: Any) -> Any:
-    """``MINIO_URL_EXPIRY_HOURS`` counts hours, unlike the profile field which counts seconds."""
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return timedelta(hours=value)
-    return value
-
-
 def _from_upper_case(
-    name: str, values: Mapping[str, Any], mapping: Mapping[str, str], where: str | None
+    name: str,
+    values: Mapping[str, Any],
+    mapping: Mapping[str, str],
+    key_of: Mapping[str, str | None],
+    where: str | None,
 ) -> tuple[MinioProfile | None, list[Problem]]:
     """Parse a profile written with upper-case setting names, naming those settings in problems.
 
@@ -123,15 +100,15 @@ def _from_upper_case(
             continue
         if value is None:  # the seed documents None as "use the default"
             continue
-        data[mapping[key]] = _hours(value) if key == "MINIO_URL_EXPIRY_HOURS" else value
+        field = mapping[key]
+        read = FIELD_SPECS[field].seed_value
+        data[field] = value if read is None else read(value)
     profile, field_problems = try_parse_profile(name, data)
     field_to_key = {field: key for key, field in mapping.items() if key in values}
     for problem in field_problems:
         setting = problem.setting
         if setting is not None:
-            setting = label(
-                field_to_key.get(setting, OPTIONS_SETTINGS_BY_FIELD.get(setting, setting))
-            )
+            setting = label(field_to_key.get(setting) or key_of.get(setting) or setting)
         problems.append(attrs.evolve(problem, setting=setting))
     if problems:
         return None, [problem.for_profile(name) for problem in problems]
@@ -191,7 +168,11 @@ def load_configuration() -> ProfileConfiguration:
             add(str(name), SOURCE_PROFILES, try_parse_profile(str(name), data))
     elif flat_present:
         values = {key: getattr(settings, key) for key in flat_present}
-        add("default", SOURCE_FLAT, _from_upper_case("default", values, FLAT_SETTINGS, None))
+        add(
+            "default",
+            SOURCE_FLAT,
+            _from_upper_case("default", values, FLAT_SETTINGS, _FLAT_KEY_OF, None),
+        )
 
     for alias, config in (getattr(settings, "STORAGES", None) or {}).items():
         options = config.get("OPTIONS") or {} if isinstance(config, Mapping) else {}
@@ -199,7 +180,7 @@ def load_configuration() -> ProfileConfiguration:
             continue
         where = f"STORAGES[{alias!r}]['OPTIONS']"
         upper = {key: value for key, value in options.items() if key.startswith("MINIO_")}
-        add(alias, where, _from_upper_case(alias, upper, OPTIONS_SETTINGS, where))
+        add(alias, where, _from_upper_case(alias, upper, OPTIONS_SETTINGS, _OPTIONS_KEY_OF, where))
         options_aliases[alias] = alias
 
     return ProfileConfiguration(

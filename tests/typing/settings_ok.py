@@ -29,6 +29,13 @@ MINIO_PROFILES: dict[str, MinioProfile | MinioProfileDict] = {
         "max_retries": 0,
     },
     "seconds": {"endpoint": "a:1", "access_key": "a", "secret_key": "s", "url_expiry": 3600},
+    "follows": {
+        "endpoint": "a:1",
+        "access_key": "a",
+        "secret_key": "s",
+        "external_endpoint": None,
+        "external_use_https": None,
+    },
     "archive": MinioProfile(
         endpoint="archive.internal:9000",
         access_key="a",
@@ -43,3 +50,5 @@ MINIO_PROFILES: dict[str, MinioProfile | MinioProfileDict] = {
 profile: MinioProfile = MinioProfile(endpoint="h", access_key="a", secret_key="s")
 expiry: timedelta = profile.url_expiry
 buckets: tuple[str, ...] = profile.private_buckets
+external_host: str = profile.external_endpoint  # never None once built
+external_https: bool = profile.external_use_https

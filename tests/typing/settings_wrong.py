@@ -63,3 +63,11 @@ one_bucket = MinioProfile(
     secret_key="s",
     public_buckets="media",  # type: ignore[arg-type]
 )
+
+# The dict form takes None for "follow endpoint"; a built profile's field is a str.
+external_none = MinioProfile(
+    endpoint="h",
+    access_key="a",
+    secret_key="s",
+    external_endpoint=None,  # type: ignore[arg-type]
+)

@@ -3,16 +3,31 @@
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from typing import Any, Final
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from django_minio_backend.administration.storage_usage import storage_uses
 from django_minio_backend.errors import ConfigurationError
-from django_minio_backend.profiles.model import MinioProfile
+from django_minio_backend.profiles.model import FIELD_SPECS, MinioProfile
+from django_minio_backend.profiles.rules import human_size
 from django_minio_backend.profiles.sources import configuration
 
 MASK: Final = "***"  # what secrets are shown as
+
+
+def _json_value(value: Any) -> Any:
+    """A field's value for JSON: tuples as lists, a timedelta in seconds (as the dict form takes
+    it), a policy hook as its bucket, any other object (a PoolManager) as its type name."""
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    if isinstance(value, timedelta):
+        seconds = value.total_seconds()
+        return int(seconds) if seconds.is_integer() else seconds
+    if isinstance(value, tuple):
+        return [item[0] if isinstance(item, tuple) else _json_value(item) for item in value]
+    return type(value).__name__
 
 
 def _describe(
@@ -20,46 +35,29 @@ def _describe(
 ) -> dict[str, Any]:
     entry: dict[str, Any] = {"name": name, "source": source, "valid": profile is not None}
     if profile is not None:
-        entry.update(
-            endpoint=profile.base_url,
-            external_endpoint=profile.external_base_url,
-            region=profile.region,
-            access_key=MASK,
-            secret_key=MASK,
-            private_buckets=list(profile.private_buckets),
-            public_buckets=list(profile.public_buckets),
-            default_bucket=profile.default_bucket,
-            static_bucket=profile.static_bucket,
-            policy_hooks=[bucket for bucket, _policy in profile.policy_hooks],
-            url_expiry_seconds=int(profile.url_expiry.total_seconds()),
-            bucket_check_on_save=profile.bucket_check_on_save,
-            consistency_check_on_start=profile.consistency_check_on_start,
-        )
+        entry.update(base_url=profile.base_url, external_base_url=profile.external_base_url)
+        for field, spec in FIELD_SPECS.items():
+            entry[field] = MASK if spec.secret else _json_value(getattr(profile, field))
     entry["storages"] = uses
     return entry
 
 
-_TEXT_FIELDS: Final = (
-    ("endpoint", "endpoint"),
-    ("external_endpoint", "external endpoint"),
-    ("region", "region"),
-    ("access_key", "access key"),
-    ("secret_key", "secret key"),
-    ("private_buckets", "private buckets"),
-    ("public_buckets", "public buckets"),
-    ("default_bucket", "default bucket"),
-    ("static_bucket", "static bucket"),
-    ("policy_hooks", "policy hooks on"),
-    ("url_expiry_seconds", "URL expiry (s)"),
-    ("bucket_check_on_save", "bucket check on save"),
-    ("consistency_check_on_start", "consistency check on start"),
-    ("storages", "used by"),
-)
+# The text listing: every field of the JSON, labelled like the field.
+_LABELS: Final = {
+    "base_url": "base URL",
+    "external_base_url": "external base URL",
+    **{field: field.replace("_", " ") for field in FIELD_SPECS},
+    "url_expiry": "url expiry (s)",
+    "storages": "used by",
+}
 
 
-def _text(value: Any) -> str:
+def _text(key: str, value: Any) -> str:
     if isinstance(value, list):
         return ", ".join(map(str, value)) or "-"
+    spec = FIELD_SPECS.get(key)
+    if spec is not None and spec.size and isinstance(value, int):
+        return f"{value} ({human_size(value)})"
     return str(value)
 
 
@@ -99,11 +97,11 @@ class Command(BaseCommand):
     def _print(self, entries: list[dict[str, Any]]) -> None:
         if not entries:
             self.stdout.write("no MinIO profile is configured")
-        width = max(len(label) for _key, label in _TEXT_FIELDS) + 1
+        width = max(map(len, _LABELS.values())) + 1
         for entry in entries:
             self.stdout.write(self.style.MIGRATE_HEADING(f"{entry['name']} ({entry['source']})"))
             if not entry["valid"]:
                 self.stdout.write(f"  {'invalid:':<{width}} see the problems below")
-            for key, label in _TEXT_FIELDS:
+            for key, label in _LABELS.items():
                 if key in entry:
-                    self.stdout.write(f"  {label + ':':<{width}} {_text(entry[key])}")
+                    self.stdout.write(f"  {label + ':':<{width}} {_text(key, entry[key])}")
