@@ -16,6 +16,8 @@ E008  a storage has an unknown OPTIONS key or an invalid option value
 E009  a policy hook names a bucket the profile does not declare
 E010  a profile file cannot be read (``load_profiles``)
 E011  a STORAGES BACKEND inside django_minio_backend cannot be imported
+E012  a bucket is public in one profile and private in another profile of the same server
+E099  a check itself failed (reported with its error instead of crashing ``manage.py check``)
 W001  http_client is given together with connect_timeout/read_timeout/max_retries (ignored)
 W002  a storage uses a bucket declared in no list (it is treated as private)
 W003  cert_check is False: TLS certificates are not verified
@@ -27,21 +29,28 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, Final
+from urllib.parse import urlsplit
 
 import attrs
 from django.apps import AppConfig
 from django.core import checks
-from django.utils.module_loading import import_string
 
-from django_minio_backend.administration.storage_usage import StorageUse, storage_uses
+from django_minio_backend.administration.storage_usage import (
+    StorageEntry,
+    StorageUse,
+    storage_entries,
+    storage_uses,
+)
 from django_minio_backend.errors import ConfigurationError, Problem
-from django_minio_backend.profiles.bucket_names import bucket_name_problem
+from django_minio_backend.profiles.bucket_names import BUCKET_NAME_HINT, bucket_name_problem
 from django_minio_backend.profiles.model import (
     AUTO_MEDIA_BUCKET,
     AUTO_STATIC_BUCKET,
+    FIELD_HINTS,
     PROFILE_FIELDS,
+    SECRET_FIELDS,
     MinioProfile,
 )
 from django_minio_backend.profiles.sources import (
@@ -50,46 +59,14 @@ from django_minio_backend.profiles.sources import (
     configuration,
     configured_storages,
 )
-from django_minio_backend.storage.backend import MinioBackend
 from django_minio_backend.storage.options import storage_option_problems
 
 __all__ = ["TAG", "check_minio_configuration", "messages_for"]
 
 TAG: Final = "django_minio_backend"
-_PACKAGE: Final = "django_minio_backend"
 
-_BOOL_HINT: Final = "use True or False (a Python bool, not a string)"
-_BUCKET_HINT: Final = (
-    "S3 bucket names are 3 to 63 characters: lowercase letters, digits, dots and hyphens"
-)
-_SECONDS_HINT: Final = "use a positive number of seconds, such as 10"
-FIELD_HINTS: Final[Mapping[str, str]] = {
-    "endpoint": "write host or host:port without scheme or path, such as 'minio.internal:9000'",
-    "external_endpoint": "write host or host:port without scheme or path, or leave it out",
-    "access_key": "set it to a non-empty string, read from an environment variable",
-    "secret_key": "set it to a non-empty string, read from an environment variable",
-    "use_https": _BOOL_HINT,
-    "external_use_https": _BOOL_HINT + ", or None to follow use_https",
-    "region": "set the server's region, such as 'us-east-1'",
-    "url_expiry": "use a timedelta from 1 second to 7 days (an int counts seconds; "
-    "MINIO_URL_EXPIRY_HOURS counts hours)",
-    "private_buckets": "use a list of bucket names; " + _BUCKET_HINT,
-    "public_buckets": "use a list of bucket names; " + _BUCKET_HINT,
-    "default_bucket": _BUCKET_HINT,
-    "static_bucket": _BUCKET_HINT,
-    "policy_hooks": "use a list of (bucket name, policy dict) pairs",
-    "bucket_check_on_save": _BOOL_HINT,
-    "consistency_check_on_start": _BOOL_HINT,
-    "http_client": "pass a urllib3.PoolManager, or leave it out to get one built from "
-    "connect_timeout, read_timeout and max_retries",
-    "connect_timeout": _SECONDS_HINT,
-    "read_timeout": _SECONDS_HINT,
-    "max_retries": "use an integer from 0 to 100",
-    "ca_certs": "give the path of a CA bundle file, or None for certifi's bundle",
-    "cert_check": _BOOL_HINT,
-    "multipart_threshold": "use a positive number of bytes",
-    "multipart_part_size": "use a number of bytes from 5 MiB to 5 GiB",
-}
+# FIELD_HINTS (one per profile field) comes from the field specs of profiles/model.py.
+_BUCKET_HINT: Final = BUCKET_NAME_HINT
 CODE_HINTS: Final[Mapping[str, str]] = {
     "E002": "remove it or fix its name",
     "E003": "add it to the profile",
@@ -209,25 +186,23 @@ def _unknown_profile(name: str, setting: str, current: ProfileConfiguration) -> 
     )
 
 
-def _storage_entry_problems(current: ProfileConfiguration) -> list[checks.CheckMessage]:
-
+def _storage_entry_problems(
+    entries: Iterable[StorageEntry], uses: Iterable[StorageUse], current: ProfileConfiguration
+) -> list[checks.CheckMessage]:
+    """The ``STORAGES`` entries on our backends: BACKEND, OPTIONS, bucket name and profile."""
+    entry_uses = {use.alias: use for use in uses if use.field is None}
     messages: list[checks.CheckMessage] = []
-    for entry in configured_storages():
-        where = f"STORAGES[{entry.alias!r}]"
-        try:
-            backend = import_string(entry.backend)
-        except ImportError as exc:
-            if entry.backend.startswith(_PACKAGE + "."):
-                problem = Problem(
-                    f"BACKEND {entry.backend!r} cannot be imported ({exc})",
-                    setting=where,
-                    hint="use django_minio_backend.models.MinioBackend, MinioBackendStatic or "
-                    "MinioManifestStaticStorage",
-                    code="E011",
-                )
-                messages.append(message_for(problem))
-            continue
-        if not (isinstance(backend, type) and issubclass(backend, MinioBackend)):
+    for entry in entries:
+        where = entry.label
+        if entry.storage_class is None:
+            problem = Problem(
+                f"BACKEND {entry.backend!r} cannot be imported ({entry.import_error})",
+                setting=where,
+                hint="use django_minio_backend.models.MinioBackend, MinioBackendStatic or "
+                "MinioManifestStaticStorage",
+                code="E011",
+            )
+            messages.append(message_for(problem))
             continue
         options_where = f"{where}['OPTIONS']"
         problems = storage_option_problems(entry.options, options_where)
@@ -241,17 +216,18 @@ def _storage_entry_problems(current: ProfileConfiguration) -> list[checks.CheckM
                     code="E008",
                 )
             )
-        profile = entry.options.get("profile", "default")
-        upstream = entry.alias in current.options_aliases  # its profile is the alias itself
-        if not upstream and isinstance(profile, str) and profile not in current.sources:
+        use = entry_uses.get(entry.alias)
+        if use is not None and use.profile is None and not problems:
+            problems.extend(attrs.evolve(problem, setting=where) for problem in use.problems)
+        if use is not None and use.profile is not None and use.profile not in current.sources:
             setting = f"{options_where}['profile']" if "profile" in entry.options else where
-            problems.append(_unknown_profile(profile, setting, current))
+            problems.append(_unknown_profile(use.profile, setting, current))
         messages.extend(messages_for(problems))
     return messages
 
 
 def _undeclared_bucket(use: StorageUse, current: ProfileConfiguration) -> Problem | None:
-    profile = current.profiles.get(use.profile)
+    profile = current.profiles.get(use.profile) if use.profile is not None else None
     bucket = use.bucket
     if profile is None or bucket is None or bucket in profile.buckets:
         return None
@@ -266,15 +242,21 @@ def _undeclared_bucket(use: StorageUse, current: ProfileConfiguration) -> Proble
     )
 
 
-def _storage_use_problems(current: ProfileConfiguration) -> list[checks.CheckMessage]:
+def _storage_use_problems(
+    uses: Iterable[StorageUse], current: ProfileConfiguration
+) -> list[checks.CheckMessage]:
+    """Every storage in use: unknown profile (model fields) and undeclared buckets."""
     messages: list[checks.CheckMessage] = []
-    for use in storage_uses():
+    for use in uses:
         if use.field is not None and use.alias is not None:
             continue  # a field on a STORAGES entry: reported with the entry
         obj: Any = use.field if use.field is not None else use.label
         problems: list[Problem] = []
-        if use.field is not None and use.profile not in current.sources:
-            problems.append(_unknown_profile(use.profile, "storage", current))
+        if use.field is not None:
+            if use.profile is None:
+                problems.extend(use.problems)
+            elif use.profile not in current.sources:
+                problems.append(_unknown_profile(use.profile, "storage", current))
         undeclared = _undeclared_bucket(use, current)
         if undeclared is not None:
             problems.append(attrs.evolve(undeclared, setting=None))
@@ -282,21 +264,130 @@ def _storage_use_problems(current: ProfileConfiguration) -> list[checks.CheckMes
     return messages
 
 
+def _storage_problems() -> list[checks.CheckMessage]:
+    """The storages that use our backends (``STORAGES`` entries and model ``FileField``s)."""
+    current = configuration()
+    entries = storage_entries()
+    uses = storage_uses(entries)
+    return [
+        *_storage_entry_problems(entries, uses, current),
+        *_storage_use_problems(uses, current),
+    ]
+
+
+def _server_of(profile: MinioProfile) -> str:
+    """``host:port`` of the server a profile talks to (the port implied by the scheme if none)."""
+    parts = urlsplit(f"//{profile.endpoint}")
+    host = parts.hostname or profile.endpoint.lower()
+    port = parts.port or (443 if profile.use_https else 80)
+    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+
+
+def _names(profiles: Sequence[str]) -> str:
+    return ("profile " if len(profiles) == 1 else "profiles ") + ", ".join(map(repr, profiles))
+
+
+def _shared_bucket_problems() -> list[checks.CheckMessage]:
+    """A bucket public in one profile and private in another profile of the same server: S3
+    keeps one policy per bucket, so ``initialize_buckets`` would switch it on every run."""
+    kinds: dict[tuple[str, str], tuple[list[str], list[str]]] = {}
+    for name, profile in configuration().profiles.items():
+        server = _server_of(profile)
+        for bucket in profile.buckets:
+            public, private = kinds.setdefault((server, bucket), ([], []))
+            (public if profile.is_public(bucket) else private).append(name)
+    messages: list[checks.CheckMessage] = []
+    for (server, bucket), (public, private) in kinds.items():
+        if public and private:
+            messages.append(
+                checks.Error(
+                    f"bucket {bucket!r} is public in {_names(public)} and private in "
+                    f"{_names(private)}, all on the server {server}: S3 keeps one policy per "
+                    "bucket, so initialize_buckets would switch it on every run",
+                    hint=f"declare {bucket!r} in public_buckets in every profile of {server}, "
+                    "or in private_buckets in every one (or use separate buckets)",
+                    obj=f"bucket {bucket!r}",
+                    id=f"{TAG}.E012",
+                )
+            )
+    return messages
+
+
 # --- the check ------------------------------------------------------------------------------------
+
+_MAX_CRASH_TEXT: Final = 300
+_SECRET_OPTIONS: Final = frozenset(
+    key for key, field in OPTIONS_SETTINGS.items() if field in SECRET_FIELDS
+)
+
+
+def _crash_text(exc: Exception) -> str:
+    """``TypeError: ...``: the exception's type and message, without any key of a profile."""
+    text = str(exc)
+    secrets = [
+        value
+        for profile in configuration().profiles.values()
+        for value in (getattr(profile, field) for field in SECRET_FIELDS)
+    ]
+    secrets += [
+        value
+        for entry in configured_storages()
+        for key, value in entry.options.items()
+        if key in _SECRET_OPTIONS and isinstance(value, str)
+    ]
+    for secret in secrets:
+        if len(secret) >= 3:
+            text = text.replace(secret, "***")
+    if len(text) > _MAX_CRASH_TEXT:
+        text = text[: _MAX_CRASH_TEXT - 3] + "..."
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+def _crash_message(what: str, exc: Exception) -> checks.CheckMessage:
+    try:
+        text = _crash_text(exc)
+    except Exception:  # the configuration itself cannot be read: show the type only
+        text = type(exc).__name__
+    return checks.Error(
+        f"checking {what} failed unexpectedly: {text}",
+        hint="fix what the message points at; if the configuration looks right, report this "
+        "as a bug of django-minio-backend (or of the storage class named in the message)",
+        obj="settings",
+        id=f"{TAG}.E099",
+    )
+
+
+def _guarded(
+    what: str, check: Callable[[], list[checks.CheckMessage]]
+) -> list[checks.CheckMessage]:
+    """The messages of ``check``; any exception it raises becomes a message instead."""
+    try:
+        return check()
+    except ConfigurationError as exc:  # a mistake the check did not foresee
+        return messages_for(exc.problems)
+    except Exception as exc:
+        return [_crash_message(what, exc)]
+
+
+def _profile_problems() -> list[checks.CheckMessage]:
+    """The profiles: every configuration problem, then the warnings of the valid profiles."""
+    current = configuration()
+    messages = messages_for(current.problems)
+    for name, profile in current.profiles.items():
+        messages.extend(messages_for(_profile_warnings(name, profile)))
+    return messages
+
+
+_CHECKS: Final[tuple[tuple[str, Callable[[], list[checks.CheckMessage]]], ...]] = (
+    ("the MinIO profiles", _profile_problems),
+    ("the storages using MinIO profiles (STORAGES and model FileFields)", _storage_problems),
+    ("the bucket policies of profiles sharing a server", _shared_bucket_problems),
+)
 
 
 @checks.register(TAG)
 def check_minio_configuration(
     app_configs: Sequence[AppConfig] | None = None, **kwargs: Any
 ) -> list[checks.CheckMessage]:
-    """Every problem of the MinIO profiles and of the storages that use them."""
-    try:
-        current = configuration()
-        messages = messages_for(current.problems)
-        for name, profile in current.profiles.items():
-            messages.extend(messages_for(_profile_warnings(name, profile)))
-        messages.extend(_storage_entry_problems(current))
-        messages.extend(_storage_use_problems(current))
-    except ConfigurationError as exc:  # a mistake the checks above did not foresee
-        return messages_for(exc.problems)
-    return messages
+    """Every problem of the MinIO profiles and of the storages that use them; never raises."""
+    return [message for what, check in _CHECKS for message in _guarded(what, check)]

@@ -356,3 +356,61 @@ def test_checks_make_no_network_call(settings: Any) -> None:
         assert [message.id for message in messages] == [f"{TAG}.W002"]
         with pytest.raises(BlockingIOError):
             listener.accept()  # nobody connected
+
+
+def test_new_endpoint_region_and_multipart_rules_have_ids_and_hints(settings: Any) -> None:
+    settings.MINIO_PROFILES = {
+        "edge": profile(
+            endpoint=f"app:{SECRET}@minio:9000",
+            external_endpoint="::1",
+            region="us east 1",
+            multipart_threshold=6 * 1024**3,
+            multipart_part_size=1024**2,
+        ),
+        "testapp": app_profile(),
+    }
+    messages = run()
+    errors = {message.msg.split(":", 1)[0]: message for message in by_id(messages, "E001")}
+    assert sorted(errors) == [
+        "endpoint",
+        "external_endpoint",
+        "multipart_part_size",
+        "multipart_threshold",
+        "region",
+    ]
+    assert all(message.obj == "profile 'edge'" for message in errors.values())
+    assert "user name or password" in errors["endpoint"].msg
+    assert "'[::1]:9000'" in str(errors["endpoint"].hint)
+    assert "must be in brackets" in errors["external_endpoint"].msg
+    assert "such as 'us-east-1'" in errors["region"].msg
+    assert "letters, digits and hyphens" in str(errors["region"].hint)
+    assert "at most 5368709120 bytes" in errors["multipart_threshold"].msg
+    assert "5 GiB in one PUT" in str(errors["multipart_threshold"].hint)
+    assert "from 5 MiB to 5 GiB" in str(errors["multipart_part_size"].hint)
+    assert_no_secret(messages)
+
+
+def test_upstream_multipart_keys_are_named_in_check_messages(settings: Any) -> None:
+    settings.STORAGES = {
+        "default": {
+            "BACKEND": MINIO,
+            "OPTIONS": {
+                "MINIO_ENDPOINT": "h:9000:9000",
+                "MINIO_ACCESS_KEY": ACCESS,
+                "MINIO_SECRET_KEY": SECRET,
+                "MINIO_MULTIPART_PART_SIZE": 6 * 1024**3,
+            },
+        },
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+    out, err = io.StringIO(), io.StringIO()
+    with pytest.raises(SystemCheckError) as raised:
+        call_command("check", tags=[TAG], stdout=out, stderr=err)
+    text = str(raised.value) + out.getvalue() + err.getvalue()
+    where = "STORAGES['default']['OPTIONS']"
+    assert (
+        f"(django_minio_backend.E001) {where}['MINIO_ENDPOINT']: must hold at most one ':'" in text
+    )
+    assert f"(django_minio_backend.E001) {where}['MINIO_MULTIPART_PART_SIZE']: must be" in text
+    assert "HINT: use a number of bytes from 5 MiB to 5 GiB" in text
+    assert SECRET not in text and ACCESS not in text

@@ -14,6 +14,7 @@ from django.core.management.base import CommandError
 from django_minio_backend.testing.s3server import S3Server
 from tests.helpers import bucket_names, minio_storages, server_profile
 from tests.test_health import down_profile
+from tests.test_orphans import RefusingDeletes, use_testapp
 from tests.testapp.models import Document
 
 ANONYMOUS = urllib3.PoolManager(retries=False, timeout=10.0)
@@ -227,19 +228,18 @@ def test_minio_profiles_sources_and_problems(settings: Any) -> None:
 def testapp_buckets(settings: Any, s3_server: S3Server) -> tuple[str, str]:
     """The profile "testapp" of ``Document``'s fields, with fresh media and static buckets."""
     media, static = bucket_names(2)
-    settings.MINIO_PROFILES = {
-        "testapp": server_profile(
-            s3_server, private_buckets=[media, static], default_bucket=media, static_bucket=static
-        )
-    }
+    use_testapp(settings, s3_server, media, static)
     client = s3_server.client()
     client.make_bucket(media)
     client.make_bucket(static)
     return media, static
 
 
+# What is found and deleted is tested in test_orphans.py; these test the command line and output.
+
+
 @pytest.mark.django_db
-def test_clean_orphaned_lists_then_deletes_only_orphans(
+def test_clean_orphaned_lists_by_default_and_deletes_with_delete(
     s3_server: S3Server, testapp_buckets: tuple[str, str]
 ) -> None:
     media, static = testapp_buckets
@@ -263,13 +263,20 @@ def test_clean_orphaned_lists_then_deletes_only_orphans(
     out, _ = run(
         "clean_orphaned_minio_files", "--profile", "testapp", "--bucket", media, "--delete"
     )
-    assert "2 orphaned, 2 deleted; 1 referenced name without an object" in out
+    lines = out.splitlines()
+    assert sorted(lines[:-1]) == ["docs/orphan.txt", "top-orphan.txt"]
+    assert lines[-1] == (
+        f"bucket {media!r}: 4 objects, 2 referenced, 2 orphaned, 2 deleted; "
+        "1 referenced name without an object"
+    )
     assert keys(s3_server, media) == ["docs/deep/kept2.txt", "docs/kept.txt"]
-    assert keys(s3_server, static) == ["assets/kept.txt", "assets/orphan.txt"]
 
     out, _ = run("clean_orphaned_minio_files", "--profile", "testapp", "--bucket", static)
-    assert out.splitlines()[0] == "assets/orphan.txt"
-    assert "2 objects, 1 referenced, 1 orphaned" in out
+    assert out.splitlines() == [
+        "assets/orphan.txt",
+        f"bucket {static!r}: 2 objects, 1 referenced, 1 orphaned "
+        "(listed only: add --delete to delete them)",
+    ]
 
 
 @pytest.mark.django_db
@@ -301,6 +308,53 @@ def test_clean_orphaned_refuses_unknown_or_unused(
 ) -> None:
     (unused,) = bucket_names(1)
     _, error = run_failing("clean_orphaned_minio_files", "--profile", "nope", "--bucket", unused)
-    assert "unknown profile 'nope'; known profiles: 'testapp'" in str(error)
+    assert str(error) == "unknown profile 'nope'; known profiles: 'testapp'"
+    _, error = run_failing("clean_orphaned_minio_files", "--profile", "testap", "--bucket", unused)
+    assert "unknown profile 'testap' (did you mean 'testapp'?)" in str(error)
     _, error = run_failing("clean_orphaned_minio_files", "--profile", "testapp", "--bucket", unused)
     assert f"no FileField stores files in bucket {unused!r} of profile 'testapp'" in str(error)
+
+
+def test_clean_orphaned_reports_an_invalid_configuration_cleanly(settings: Any) -> None:
+    settings.MINIO_PROFILES = {"bad": {"endpoint": "http://x", "access_key": "k"}}
+    _, error = run_failing("clean_orphaned_minio_files", "--profile", "bad", "--bucket", "b-b")
+    assert "problem(s)" in str(error)
+    assert "manage.py check" in str(error)
+
+
+@pytest.mark.django_db
+def test_clean_orphaned_server_error_names_profile_and_bucket(
+    settings: Any, s3_server: S3Server
+) -> None:
+    media, static = bucket_names(2)  # never created
+    use_testapp(settings, s3_server, media, static)
+    _, error = run_failing("clean_orphaned_minio_files", "--profile", "testapp", "--bucket", media)
+    assert str(error).startswith(f"profile 'testapp' bucket {media!r}: NoSuchBucket")
+
+
+@pytest.mark.django_db
+def test_clean_orphaned_refused_deletes_fail_the_command(
+    settings: Any, s3_server: S3Server
+) -> None:
+    media, static = bucket_names(2)
+    use_testapp(settings, s3_server, media, static, http_client=RefusingDeletes())
+    s3_server.client().make_bucket(media)
+    put(s3_server, media, "a.txt")
+    out, err = io.StringIO(), io.StringIO()
+    with pytest.raises(CommandError) as raised:
+        call_command(
+            "clean_orphaned_minio_files",
+            "--profile",
+            "testapp",
+            "--bucket",
+            media,
+            "--delete",
+            stdout=out,
+            stderr=err,
+        )
+    assert str(raised.value) == f"1 orphaned objects of bucket {media!r} were not deleted"
+    assert err.getvalue().splitlines() == ["could not delete 'a.txt': AccessDenied: refused"]
+    assert out.getvalue().splitlines() == [
+        "a.txt",
+        f"bucket {media!r}: 1 object, 0 referenced, 1 orphaned, 0 deleted",
+    ]

@@ -12,6 +12,7 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage, storages
 from django.db import migrations, models
 from django.db.migrations.writer import MigrationWriter
+from django.test.utils import isolate_apps
 
 from django_minio_backend import MinioBackend, MinioBackendStatic, iso_date_prefix
 from django_minio_backend.models import MinioBackend as SeedPathBackend
@@ -42,6 +43,7 @@ def seed_settings(settings: Any, server: S3Server, private: str, public: str) ->
     settings.MINIO_BUCKET_CHECK_ON_SAVE = True
 
 
+@isolate_apps("tests.testapp")  # the model below stays out of the project's registry
 def test_seed_project_works_unchanged(settings: Any, s3_server: S3Server) -> None:
     suffix = uuid.uuid4().hex[:12]
     private, public = f"django-backend-dev-private-{suffix}", f"django-backend-dev-public-{suffix}"

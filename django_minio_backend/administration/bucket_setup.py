@@ -12,15 +12,15 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Final
 
 import attrs
-import urllib3
-from minio.error import MinioException, S3Error
+from minio.error import S3Error
 
 from django_minio_backend.administration.storage_usage import StorageUse, storage_uses
+from django_minio_backend.errors import ServerResponseError, ServerUnavailableError
 from django_minio_backend.profiles.model import MinioProfile
 from django_minio_backend.profiles.sources import configuration
 from django_minio_backend.s3.buckets import BucketPlan, bucket_plan, reconcile_bucket
 from django_minio_backend.s3.clients import profile_clients
-from django_minio_backend.s3.health import describe_error
+from django_minio_backend.s3.failures import describe_error, server_errors
 
 __all__ = [
     "BucketInitializationError",
@@ -125,12 +125,17 @@ def initialize_profile(
             reports.append(attrs.evolve(report, error=down, unreachable=True))
             continue
         try:
-            actions = reconcile_bucket(clients.internal, plan)
+            with server_errors(profile_name, profile):
+                actions = reconcile_bucket(clients.internal, plan)
         except S3Error as exc:
             reports.append(attrs.evolve(report, error=describe_error(exc, profile)))
             continue
-        except (urllib3.exceptions.HTTPError, OSError, MinioException) as exc:
-            down = f"the server at {url} is unreachable: {describe_error(exc, profile)}"
+        except ServerResponseError as exc:
+            reports.append(attrs.evolve(report, error=exc.detail))
+            continue
+        except ServerUnavailableError as exc:
+            # The storages' wording; failure_summary puts the profile in front, as they do.
+            down = exc.detail
             reports.append(attrs.evolve(report, error=down, unreachable=True))
             continue
         reports.append(attrs.evolve(report, actions=actions))

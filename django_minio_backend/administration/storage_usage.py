@@ -1,90 +1,166 @@
 """Which storages use which profile and bucket: ``STORAGES`` entries and model ``FileField``s.
 
-Used by the system checks, ``initialize_buckets`` and ``clean_orphaned_minio_files``. Makes no
-network call and never builds a ``STORAGES`` entry.
+The one place that finds them, for the system checks, ``initialize_buckets``, ``minio_profiles``
+and the orphan search. A storage's profile is what the storage itself says (its
+``profile_name``, which maps upstream-style ``MINIO_*`` OPTIONS to their alias), so discovery
+and the storages never disagree. Makes no network call: a ``STORAGES`` entry is built from its
+OPTIONS the way Django builds it (our storages connect on first use only), never through
+``django.core.files.storage.storages``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, cast
+from collections.abc import Iterable, Mapping
+from typing import Any, cast
 
 import attrs
+from django.apps import apps
+from django.core.files.storage import default_storage
+from django.db.models import FileField
+from django.utils.module_loading import import_string
 
-from django_minio_backend.errors import ConfigurationError
+from django_minio_backend.errors import ConfigurationError, Problem
 from django_minio_backend.profiles.sources import configuration, configured_storages
 from django_minio_backend.storage.backend import MinioBackend
 
-if TYPE_CHECKING:
-    from django.db.models import FileField
+__all__ = ["StorageBuildError", "StorageEntry", "StorageUse", "storage_entries", "storage_uses"]
 
-__all__ = ["StorageUse", "storage_uses"]
+_PACKAGE = "django_minio_backend."
+
+
+class StorageBuildError(RuntimeError):
+    """A storage class raised something unexpected (not a ``ConfigurationError``) when built from
+    the OPTIONS of its ``STORAGES`` entry; the message names the entry and the exception."""
+
+
+@attrs.frozen
+class StorageEntry:
+    """A ``STORAGES`` entry on one of our storage classes, or naming a ``BACKEND`` in this package
+    that cannot be imported (then ``storage_class`` is ``None`` and ``import_error`` says why)."""
+
+    alias: str
+    backend: str
+    options: Mapping[str, Any]
+    storage_class: type[MinioBackend] | None = None
+    import_error: str | None = None
+
+    @property
+    def label(self) -> str:
+        """``STORAGES['alias']``, as messages name the entry."""
+        return f"STORAGES[{self.alias!r}]"
 
 
 @attrs.frozen
 class StorageUse:
     """A storage on one of our backends: where it is configured, its profile and its bucket.
 
-    ``bucket`` is ``None`` when the profile cannot be resolved (the checks report why);
-    ``field`` is the model field for storages given to a ``FileField``; ``alias`` is the
-    ``STORAGES`` entry it comes from (a field on the default storage has ``alias="default"``).
+    ``alias`` is the ``STORAGES`` entry it comes from (a ``FileField`` on the default storage has
+    ``alias="default"`` and its ``field``); ``field`` is the model field for storages given to a
+    ``FileField``; ``static`` is true for storages on the profile's static bucket.
+    ``profile`` is ``None`` when the storage cannot be built or names no profile, and ``bucket``
+    when the profile is unknown or invalid; ``problems`` then says why (the checks report it).
     """
 
     label: str
-    profile: str
+    profile: str | None
     bucket: str | None
+    static: bool = False
     field: FileField | None = attrs.field(default=None, eq=False)
     alias: str | None = None
+    problems: tuple[Problem, ...] = ()
 
 
-def _configured_bucket(profile_name: str, bucket: str, static: bool) -> str | None:
-    profile = configuration().profiles.get(profile_name)
-    if bucket or profile is None:
-        return bucket or None
-    return profile.static_bucket if static else profile.default_bucket
-
-
-def storage_uses() -> tuple[StorageUse, ...]:
-    """Every ``STORAGES`` entry and every model ``FileField`` that uses one of our storages.
-
-    Makes no network call and never builds a ``STORAGES`` entry: a broken entry is skipped here
-    (the system checks report it).
-    """
-    entries = _entry_uses()
-    return (*entries, *_field_uses({use.alias: use for use in entries}))
-
-
-def _entry_uses() -> list[StorageUse]:
-    from django.utils.module_loading import import_string
-
-    uses: list[StorageUse] = []
-    options_aliases = configuration().options_aliases
+def storage_entries() -> tuple[StorageEntry, ...]:
+    """Every ``STORAGES`` entry whose ``BACKEND`` is one of our storage classes (or lies in this
+    package and cannot be imported); entries on other backends are left out."""
+    entries: list[StorageEntry] = []
     for entry in configured_storages():
         try:
             backend = import_string(entry.backend)
-        except ImportError:
+        except ImportError as exc:
+            if entry.backend.startswith(_PACKAGE):
+                entries.append(
+                    StorageEntry(entry.alias, entry.backend, entry.options, import_error=str(exc))
+                )
             continue
-        if not (isinstance(backend, type) and issubclass(backend, MinioBackend)):
-            continue
-        profile_name = options_aliases.get(entry.alias) or entry.options.get("profile", "default")
-        bucket = entry.options.get("bucket_name", "")
-        if not (isinstance(profile_name, str) and isinstance(bucket, str)):
-            continue
-        resolved = _configured_bucket(profile_name, bucket, backend.uses_static_bucket)
-        uses.append(
-            StorageUse(f"STORAGES[{entry.alias!r}]", profile_name, resolved, alias=entry.alias)
+        if isinstance(backend, type) and issubclass(backend, MinioBackend):
+            entries.append(StorageEntry(entry.alias, entry.backend, entry.options, backend))
+    return tuple(entries)
+
+
+def storage_uses(entries: Iterable[StorageEntry] | None = None) -> tuple[StorageUse, ...]:
+    """Every ``STORAGES`` entry (from ``entries``, by default ``storage_entries()``) and every
+    model ``FileField`` that uses one of our storages, entries first.
+
+    Configuration mistakes are recorded in ``StorageUse.problems``; anything else a storage
+    class raises when built from its OPTIONS is raised as ``StorageBuildError``.
+    """
+    entry_uses = [
+        _entry_use(entry, entry.storage_class)
+        for entry in (storage_entries() if entries is None else entries)
+        if entry.storage_class is not None
+    ]
+    by_alias = {use.alias: use for use in entry_uses}
+    return (*entry_uses, *_field_uses(by_alias))
+
+
+def _entry_use(entry: StorageEntry, storage_class: type[MinioBackend]) -> StorageUse:
+    try:
+        storage = storage_class(**entry.options)  # as Django builds it; no network call
+    except ConfigurationError as exc:  # invalid OPTIONS: the checks name them
+        return StorageUse(
+            entry.label,
+            None,
+            None,
+            storage_class.uses_static_bucket,
+            alias=entry.alias,
+            problems=exc.problems,
         )
-    return uses
+    except Exception as exc:
+        raise StorageBuildError(
+            f"{entry.label}: {entry.backend} raised {type(exc).__name__} when built from its "
+            f"OPTIONS: {exc}"
+        ) from exc
+    return _use_of(storage, entry.label, alias=entry.alias)
+
+
+def _use_of(
+    storage: MinioBackend,
+    label: str,
+    *,
+    field: FileField | None = None,
+    alias: str | None = None,
+) -> StorageUse:
+    static = type(storage).uses_static_bucket
+    try:
+        profile_name = storage.profile_name
+    except ConfigurationError as exc:  # MINIO_* options matching no STORAGES entry
+        return StorageUse(label, None, None, static, field, alias, exc.problems)
+    return StorageUse(label, profile_name, _bucket_of(storage, profile_name), static, field, alias)
+
+
+def _bucket_of(storage: MinioBackend, profile_name: str) -> str | None:
+    """The storage's bucket: its ``bucket_name`` argument, else the profile's default (or static)
+    bucket; ``None`` when that depends on a profile that is unknown or invalid.
+
+    Read from the configuration rather than through ``storage.bucket_name``, which needs every
+    profile to be valid: a mistake in one profile does not hide the buckets of the others.
+    """
+    given = storage.deconstruct()[2].get("bucket_name")
+    if isinstance(given, str) and given:
+        return given
+    profile = configuration().profiles.get(profile_name)
+    if profile is None:
+        return None
+    return profile.static_bucket if storage.uses_static_bucket else profile.default_bucket
 
 
 def _field_uses(by_alias: Mapping[str | None, StorageUse]) -> list[StorageUse]:
-    from django.apps import apps
-    from django.core.files.storage import default_storage
-    from django.db.models import FileField
-
     uses: list[StorageUse] = []
     for model in apps.get_models():
-        for field in model._meta.get_fields():
+        if model._meta.proxy:
+            continue  # the fields of the concrete model it stands for
+        for field in model._meta.get_fields(include_parents=False):
             if not isinstance(field, FileField):
                 continue
             label = f"{model._meta.label}.{field.name}"
@@ -96,14 +172,5 @@ def _field_uses(by_alias: Mapping[str | None, StorageUse]) -> list[StorageUse]:
                 continue
             if not issubclass(type(storage), MinioBackend):  # type(): never set up a LazyObject
                 continue
-            storage = cast(MinioBackend, storage)
-            try:
-                profile_name = storage.profile_name
-            except ConfigurationError:
-                continue
-            try:
-                resolved: str | None = storage.bucket_name
-            except ConfigurationError:
-                resolved = None
-            uses.append(StorageUse(label, profile_name, resolved, field))
+            uses.append(_use_of(cast(MinioBackend, storage), label, field=field))
     return uses

@@ -119,8 +119,7 @@ class MinioManifestStaticStorage(ManifestFilesMixin, MinioBackendStatic):  # typ
     def hashed_files(self) -> dict[str, str]:
         """Original name -> hashed name, from the manifest unless post-processing replaced it."""
         if self._hashed_files is None:
-            self._read_manifest()
-        assert self._hashed_files is not None
+            return self._read_manifest()[0]
         return self._hashed_files
 
     @hashed_files.setter
@@ -131,15 +130,14 @@ class MinioManifestStaticStorage(ManifestFilesMixin, MinioBackendStatic):  # typ
     def manifest_hash(self) -> str:
         """The hash of the manifest's content ("" when there is no manifest)."""
         if self._manifest_hash is None:
-            self._read_manifest()
-        assert self._manifest_hash is not None
+            return self._read_manifest()[1]
         return self._manifest_hash
 
     @manifest_hash.setter
     def manifest_hash(self, value: str) -> None:
         self._manifest_hash = value
 
-    def _read_manifest(self) -> None:
+    def _read_manifest(self) -> tuple[dict[str, str], str]:
         # ManifestFilesMixin.load_manifest returns (paths, hash); its stub says a dict.
         loaded: Any = self.load_manifest()
         paths, manifest_hash = loaded
@@ -147,6 +145,7 @@ class MinioManifestStaticStorage(ManifestFilesMixin, MinioBackendStatic):  # typ
             self._hashed_files = paths
         if self._manifest_hash is None:
             self._manifest_hash = manifest_hash
+        return self._hashed_files, self._manifest_hash
 
     # --- collectstatic's post-processing ----------------------------------------------------------
 

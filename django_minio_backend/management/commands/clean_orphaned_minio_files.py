@@ -1,43 +1,20 @@
 """``manage.py clean_orphaned_minio_files --profile NAME --bucket NAME [--delete]``.
 
 Orphans are objects of the bucket that no ``FileField`` on a storage of that profile and bucket
-references. Only that one bucket is read, and written to only with ``--delete``.
+references (``administration.orphans`` finds and deletes them). Only that one bucket is read,
+and written to only with ``--delete``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from datetime import datetime, timedelta
-from typing import Any, Final
+from datetime import timedelta
+from typing import Any
 
-import urllib3
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.utils import timezone
-from minio.deleteobjects import DeleteObject
-from minio.error import MinioException, S3Error
 
-from django_minio_backend.administration.storage_usage import StorageUse, storage_uses
+from django_minio_backend.administration.orphans import OrphanError, OrphanReport, clean_orphans
 from django_minio_backend.errors import ConfigurationError
-from django_minio_backend.management.selection import known_profiles, valid_configuration
-from django_minio_backend.s3.clients import ProfileClients, profile_clients
-from django_minio_backend.s3.health import describe_error
-
-DB_CHUNK: Final = 2000
-
-
-def _referenced_names(uses: list[StorageUse]) -> set[str]:
-    """Every file name stored in the given fields (rows read in chunks)."""
-    names: set[str] = set()
-    for use in uses:
-        field = use.field
-        assert field is not None
-        rows = (
-            field.model._base_manager.exclude(**{f"{field.attname}__isnull": True})
-            .exclude(**{field.attname: ""})
-            .values_list(field.attname, flat=True)
-        )
-        names.update(str(name) for name in rows.iterator(chunk_size=DB_CHUNK))
-    return names
+from django_minio_backend.management.selection import selected_profiles
 
 
 class Command(BaseCommand):
@@ -59,92 +36,53 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        profile_name: str = options["profile"]
-        bucket: str = options["bucket"]
-        current = valid_configuration()
-        if profile_name not in current.profiles:
-            raise CommandError(
-                f"unknown profile {profile_name!r}; known profiles: {known_profiles(current)}"
-            )
+        (profile_name,) = selected_profiles([options["profile"]])
         try:
-            clients = profile_clients(profile_name)
-        except ConfigurationError as exc:  # pragma: no cover - validated just above
+            report = clean_orphans(
+                profile_name,
+                options["bucket"],
+                delete=options["delete"],
+                min_age=timedelta(seconds=max(options["min_age"], 0.0)),
+                on_orphan=self.stdout.write,
+            )
+        except (ConfigurationError, OrphanError) as exc:
             raise CommandError(str(exc)) from exc
-        uses = [
-            use
-            for use in storage_uses()
-            if use.field is not None and use.profile == profile_name and use.bucket == bucket
-        ]
-        if not uses:
-            raise CommandError(
-                f"no FileField stores files in bucket {bucket!r} of profile {profile_name!r}: "
-                "every object would count as orphaned, so nothing was listed"
-            )
-        read_at = timezone.now()
-        referenced = _referenced_names(uses)
-        cutoff = read_at - timedelta(seconds=max(options["min_age"], 0.0))
-        try:
-            self._clean(clients, bucket, referenced, cutoff, delete=options["delete"])
-        except S3Error as exc:
-            raise CommandError(
-                f"profile {profile_name!r} bucket {bucket!r}: "
-                f"{describe_error(exc, clients.profile)}"
-            ) from exc
-        except (urllib3.exceptions.HTTPError, OSError, MinioException) as exc:
-            raise CommandError(
-                f"profile {profile_name!r}: the server at {clients.profile.base_url} is "
-                f"unreachable: {describe_error(exc, clients.profile)}"
-            ) from exc
+        self._print(report)
 
-    def _clean(
-        self,
-        clients: ProfileClients,
-        bucket: str,
-        referenced: set[str],
-        cutoff: datetime,
-        *,
-        delete: bool,
-    ) -> None:
-        client = clients.internal
-        total = present = recent = 0
-        orphans: list[str] = []
-        for item in client.list_objects(bucket, recursive=True):
-            name = item.object_name
-            if item.is_dir or name is None or name.endswith("/"):
-                continue  # a folder marker, not a file
-            total += 1
-            if name in referenced:
-                present += 1
-            elif item.last_modified is not None and item.last_modified >= cutoff:
-                recent += 1
-            else:
-                orphans.append(name)
-                self.stdout.write(name)
-        failures = list(client.remove_objects(bucket, _deletions(orphans))) if delete else []
-        for failure in failures:
-            self.stderr.write(
-                f"could not delete {failure.name!r}: {failure.code}: {failure.message}"
-            )
-        parts = [_count(total, "object"), f"{present} referenced", f"{len(orphans)} orphaned"]
-        if recent:
-            parts.append(f"{recent} unreferenced but too recent to judge (kept)")
-        if delete:
-            parts.append(f"{len(orphans) - len(failures)} deleted")
-        summary = f"bucket {bucket!r}: " + ", ".join(parts)
-        if len(referenced) > present:
-            summary += f"; {_count(len(referenced) - present, 'referenced name')} without an object"
-        if orphans and not delete:
-            summary += " (listed only: add --delete to delete them)"
-        self.stdout.write(summary)
-        if failures:
+    def _print(self, report: OrphanReport) -> None:
+        deletion = report.deletion
+        if deletion is not None:
+            for failure in deletion.failures:
+                self.stderr.write(
+                    f"could not delete {failure.name!r}: {failure.code}: {failure.message}"
+                )
+            if deletion.failed > len(deletion.failures):
+                self.stderr.write(f"... and {deletion.failed - len(deletion.failures)} more")
+        self.stdout.write(_summary(report))
+        if deletion is not None and deletion.failed:
             raise CommandError(
-                f"{len(failures)} orphaned objects of bucket {bucket!r} were not deleted"
+                f"{deletion.failed} orphaned objects of bucket {report.bucket!r} were not deleted"
             )
+
+
+def _summary(report: OrphanReport) -> str:
+    """``bucket 'media': 4 objects, 2 referenced, 2 orphaned; ...``."""
+    parts = [
+        _count(report.objects, "object"),
+        f"{report.referenced} referenced",
+        f"{report.orphaned} orphaned",
+    ]
+    if report.recent:
+        parts.append(f"{report.recent} unreferenced but too recent to judge (kept)")
+    if report.deletion is not None:
+        parts.append(f"{report.deletion.deleted} deleted")
+    summary = f"bucket {report.bucket!r}: " + ", ".join(parts)
+    if report.missing:
+        summary += f"; {_count(report.missing, 'referenced name')} without an object"
+    if report.orphaned and report.deletion is None:
+        summary += " (listed only: add --delete to delete them)"
+    return summary
 
 
 def _count(number: int, noun: str) -> str:
     return f"{number} {noun}" + ("" if number == 1 else "s")
-
-
-def _deletions(names: list[str]) -> Iterator[DeleteObject]:
-    return (DeleteObject(name) for name in names)
