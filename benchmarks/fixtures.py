@@ -26,13 +26,15 @@ def static_bucket(contender_key: str) -> str:
 
 def make_buckets(client: Minio, names: Iterable[str]) -> None:
     for name in names:
-        if not client.bucket_exists(name):
-            client.make_bucket(name)
+        if not client.bucket_exists(bucket_name=name):
+            client.make_bucket(bucket_name=name)
 
 
 def _put_many(client: Minio, bucket: str, names: list[str], data: bytes) -> None:
     def put(name: str) -> None:
-        client.put_object(bucket, name, io.BytesIO(data), len(data))
+        client.put_object(
+            bucket_name=bucket, object_name=name, data=io.BytesIO(data), length=len(data)
+        )
 
     with ThreadPoolExecutor(max_workers=8) as pool:
         list(pool.map(put, names))
@@ -51,14 +53,22 @@ def make_objects(client: Minio, sizes: Sizes, paths: Paths) -> None:
         _put_many(
             client, PRIVATE_BUCKET, [f"{prefix}/f{i:05d}.txt" for i in range(count)], b"listed"
         )
-    client.fput_object(PRIVATE_BUCKET, BIG_READ_NAME, paths.big_source, part_size=PART_SIZE)
+    client.fput_object(
+        bucket_name=PRIVATE_BUCKET,
+        object_name=BIG_READ_NAME,
+        file_path=paths.big_source,
+        part_size=PART_SIZE,
+    )
 
 
 def remove_prefix(client: Minio, bucket: str, prefix: str = "") -> int:
     """Delete every object under ``prefix``; return how many."""
-    names = [o.object_name for o in client.list_objects(bucket, prefix=prefix, recursive=True)]
+    names = [
+        o.object_name
+        for o in client.list_objects(bucket_name=bucket, prefix=prefix, recursive=True)
+    ]
     objects = [DeleteObject(n) for n in names if n is not None]
-    errors = list(client.remove_objects(bucket, objects))
+    errors = list(client.remove_objects(bucket_name=bucket, delete_object_list=objects))
     if errors:
         raise RuntimeError(f"could not delete from {bucket}: {errors[:3]}")  # noqa: S608
     return len(objects)

@@ -70,7 +70,7 @@ class Demo:
 
     def static_objects(self) -> dict[str, tuple[str, str]]:
         """Every object of the static bucket: name -> (ETag, last modified)."""
-        objects = self.default.client().list_objects("demo-static", recursive=True)
+        objects = self.default.client().list_objects(bucket_name="demo-static", recursive=True)
         return {o.object_name or "": (o.etag or "", str(o.last_modified)) for o in objects}
 
     def manage(self, *args: str, env: Mapping[str, str] | None = None) -> str:

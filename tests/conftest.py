@@ -20,5 +20,5 @@ def bucket(s3_client: Minio) -> str:
     """One bucket per test module (a new bucket's first large write costs about a second);
     every test uses its own object names."""
     name = new_bucket_name()
-    s3_client.make_bucket(name)
+    s3_client.make_bucket(bucket_name=name)
     return name

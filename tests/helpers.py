@@ -30,22 +30,22 @@ def unique_key(prefix: str) -> str:
 
 def make_public_bucket(client: Minio, bucket: str) -> None:
     """Create ``bucket`` with the package's public-read policy (anonymous GET of objects)."""
-    client.make_bucket(bucket)
-    client.set_bucket_policy(bucket, json.dumps(public_read_policy(bucket)))
+    client.make_bucket(bucket_name=bucket)
+    client.set_bucket_policy(bucket_name=bucket, policy=json.dumps(public_read_policy(bucket)))
 
 
 def private_and_public_buckets(server: S3Server, prefix: str = "") -> tuple[str, str]:
     """A fresh private bucket (``{prefix}p-...``) and a fresh public one (``{prefix}q-...``)."""
     client = server.client()
     private, public = f"{prefix}p-{uuid.uuid4().hex[:16]}", f"{prefix}q-{uuid.uuid4().hex[:16]}"
-    client.make_bucket(private)
+    client.make_bucket(bucket_name=private)
     make_public_bucket(client, public)
     return private, public
 
 
 def read_object(client: Minio, bucket: str, key: str) -> bytes:
     """The whole content of a (small) object, read with the SDK; the connection is released."""
-    response = client.get_object(bucket, key)
+    response = client.get_object(bucket_name=bucket, object_name=key)
     try:
         return response.read()
     finally:
@@ -56,7 +56,7 @@ def read_object(client: Minio, bucket: str, key: str) -> bytes:
 def open_upload_ids(client: Minio, bucket: str, key: str) -> list[str]:
     """The ids of the multipart uploads still open for exactly ``key``."""
     # minio 7.2 has no public call for ListMultipartUploads; fine in a test.
-    result = client._list_multipart_uploads(bucket, prefix=key)
+    result = client._list_multipart_uploads(bucket_name=bucket, prefix=key)
     return [str(upload.upload_id) for upload in result.uploads if upload.object_name == key]
 
 

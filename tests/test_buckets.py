@@ -33,7 +33,9 @@ ANONYMOUS = urllib3.PoolManager(retries=False, timeout=10.0)
 
 
 def put(server: S3Server, bucket: str, key: str = "file.txt") -> str:
-    server.client().put_object(bucket, key, io.BytesIO(b"content"), 7)
+    server.client().put_object(
+        bucket_name=bucket, object_name=key, data=io.BytesIO(b"content"), length=7
+    )
     return key
 
 
@@ -43,7 +45,7 @@ def anonymous_get(server: S3Server, path: str) -> int:
 
 def policy_of(server: S3Server, bucket: str) -> dict[str, Any] | None:
     try:
-        return dict(json.loads(server.client().get_bucket_policy(bucket)))
+        return dict(json.loads(server.client().get_bucket_policy(bucket_name=bucket)))
     except S3Error as exc:
         assert exc.code == "NoSuchBucketPolicy"
         return None
@@ -141,8 +143,8 @@ def test_initialize_creates_buckets_with_policies_and_is_idempotent(
 def test_public_bucket_loses_anonymous_listing(settings: Any, s3_server: S3Server) -> None:
     (public,) = bucket_names(1)
     client = s3_server.client()
-    client.make_bucket(public)
-    client.set_bucket_policy(public, json.dumps(anonymous_list_policy(public)))
+    client.make_bucket(bucket_name=public)
+    client.set_bucket_policy(bucket_name=public, policy=json.dumps(anonymous_list_policy(public)))
     put(s3_server, public)
     assert anonymous_get(s3_server, f"{public}?list-type=2") == 200
     settings.MINIO_PROFILES = {"p": server_profile(s3_server, public_buckets=[public])}
@@ -157,9 +159,9 @@ def test_private_bucket_loses_anonymous_read(settings: Any, s3_server: S3Server)
     private, mixed = bucket_names(2)
     client = s3_server.client()
     for bucket in (private, mixed):
-        client.make_bucket(bucket)
+        client.make_bucket(bucket_name=bucket)
         put(s3_server, bucket)
-    client.set_bucket_policy(private, json.dumps(public_read_policy(private)))
+    client.set_bucket_policy(bucket_name=private, policy=json.dumps(public_read_policy(private)))
     deny_delete = {
         "Effect": "Deny",
         "Principal": {"AWS": ["*"]},
@@ -168,7 +170,7 @@ def test_private_bucket_loses_anonymous_read(settings: Any, s3_server: S3Server)
     }
     with_other = public_read_policy(mixed)
     with_other["Statement"].append(deny_delete)
-    client.set_bucket_policy(mixed, json.dumps(with_other))
+    client.set_bucket_policy(bucket_name=mixed, policy=json.dumps(with_other))
     assert anonymous_get(s3_server, f"{private}/file.txt") == 200
     settings.MINIO_PROFILES = {"p": server_profile(s3_server, private_buckets=[private, mixed])}
 
@@ -273,8 +275,8 @@ def test_several_profiles_at_once(settings: Any, s3_server: S3Server) -> None:
     reports = initialize_profiles(["b", "down", "a"])
     assert [report.profile for report in reports] == ["b", "down", "a"]
     assert [report.ok for report in reports] == [True, False, True]
-    assert s3_server.client().bucket_exists(a)
-    assert s3_server.client().bucket_exists(b)
+    assert s3_server.client().bucket_exists(bucket_name=a)
+    assert s3_server.client().bucket_exists(bucket_name=b)
 
 
 def test_unknown_profile_raises_before_any_request(settings: Any, s3_server: S3Server) -> None:
@@ -294,12 +296,12 @@ def test_ensure_bucket_creates_once_per_process(settings: Any, s3_server: S3Serv
     client = s3_server.client()
     ensure_bucket("p", public)
     ensure_bucket("p", private)
-    assert client.bucket_exists(public) and client.bucket_exists(private)
+    assert client.bucket_exists(bucket_name=public) and client.bucket_exists(bucket_name=private)
     put(s3_server, public)
     assert anonymous_get(s3_server, f"{public}/file.txt") == 200
-    client.remove_bucket(private)
+    client.remove_bucket(bucket_name=private)
     ensure_bucket("p", private)  # already checked in this process: no request
-    assert not client.bucket_exists(private)
+    assert not client.bucket_exists(bucket_name=private)
 
 
 def test_ensure_bucket_unreachable_raises_server_unavailable(settings: Any) -> None:
@@ -323,8 +325,8 @@ def test_consistency_check_on_start_runs_once_for_flagged_profiles(
     }
     apps.get_app_config("django_minio_backend").ready()
     client = s3_server.client()
-    assert client.bucket_exists(flagged)
-    assert not client.bucket_exists(plain)
+    assert client.bucket_exists(bucket_name=flagged)
+    assert not client.bucket_exists(bucket_name=plain)
     assert initialize_on_start() == []  # once per process
 
 

@@ -34,13 +34,15 @@ def run_failing(*args: str) -> tuple[str, CommandError]:
 
 
 def put(server: S3Server, bucket: str, key: str) -> None:
-    server.client().put_object(bucket, key, io.BytesIO(b"data"), 4)
+    server.client().put_object(
+        bucket_name=bucket, object_name=key, data=io.BytesIO(b"data"), length=4
+    )
 
 
 def keys(server: S3Server, bucket: str) -> list[str]:
     return sorted(
         str(item.object_name)
-        for item in server.client().list_objects(bucket, recursive=True)
+        for item in server.client().list_objects(bucket_name=bucket, recursive=True)
         if not item.is_dir
     )
 
@@ -80,10 +82,10 @@ def test_initialize_buckets_selected_profiles_only(settings: Any, s3_server: S3S
     }
     out, _ = run("initialize_buckets", "--profile", "c", "--profile", "a")
     assert out.splitlines() == [f"[c] {c} (private): created", f"[a] {a} (private): created"]
-    assert not s3_server.client().bucket_exists(b)
+    assert not s3_server.client().bucket_exists(bucket_name=b)
     out, _ = run("initialize_buckets", "--profile", "b", "a", "--silenced")
     assert out == ""
-    assert s3_server.client().bucket_exists(b)
+    assert s3_server.client().bucket_exists(bucket_name=b)
 
 
 def test_initialize_buckets_unknown_profile_lists_known(settings: Any, s3_server: S3Server) -> None:
@@ -230,8 +232,8 @@ def testapp_buckets(settings: Any, s3_server: S3Server) -> tuple[str, str]:
     media, static = bucket_names(2)
     use_testapp(settings, s3_server, media, static)
     client = s3_server.client()
-    client.make_bucket(media)
-    client.make_bucket(static)
+    client.make_bucket(bucket_name=media)
+    client.make_bucket(bucket_name=static)
     return media, static
 
 
@@ -338,7 +340,7 @@ def test_clean_orphaned_refused_deletes_fail_the_command(
 ) -> None:
     media, static = bucket_names(2)
     use_testapp(settings, s3_server, media, static, http_client=RefusingDeletes())
-    s3_server.client().make_bucket(media)
+    s3_server.client().make_bucket(bucket_name=media)
     put(s3_server, media, "a.txt")
     out, err = io.StringIO(), io.StringIO()
     with pytest.raises(CommandError) as raised:

@@ -115,7 +115,7 @@ def test_non_ascii_metadata_is_stored_rfc2047_encoded(
     _, public = buckets
     storage = MinioBackend(metadata={"title": "Café ✓", "plain": "ok"})
     name = storage.save(f"m-{uuid.uuid4().hex[:8]}.txt", ContentFile(b"x"))
-    stat = s3_server.client().stat_object(public, name)
+    stat = s3_server.client().stat_object(bucket_name=public, object_name=name)
     assert stat.metadata["x-amz-meta-plain"] == "ok"
     assert stat.metadata["x-amz-meta-title"] == "=?UTF-8?B?Q2Fmw6kg4pyT?="
 

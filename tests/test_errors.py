@@ -190,7 +190,7 @@ def test_unreachable_is_worded_the_same_by_storage_buckets_and_health(settings: 
 def test_missing_is_worded_the_same_by_every_operation(
     settings: Any, s3_server: S3Server, unique_bucket: str
 ) -> None:
-    s3_server.client().make_bucket(unique_bucket)
+    s3_server.client().make_bucket(bucket_name=unique_bucket)
     settings.MINIO_PROFILES = {"here": server_profile(s3_server, private_buckets=[unique_bucket])}
     storage = MinioBackend(unique_bucket, profile="here")
     expected = str(missing_object("here", unique_bucket, "gone/file.txt"))

@@ -91,12 +91,15 @@ def chain(exc: BaseException) -> list[BaseException]:
 
 
 def keys_under(client: Minio, bucket: str, prefix: str) -> list[str]:
-    return [item.object_name for item in client.list_objects(bucket, prefix=prefix, recursive=True)]
+    return [
+        item.object_name
+        for item in client.list_objects(bucket_name=bucket, prefix=prefix, recursive=True)
+    ]
 
 
 def open_uploads(client: Minio, bucket: str, prefix: str) -> list[str]:
     # minio 7.2 has no public call for ListMultipartUploads; fine in a test.
-    result = client._list_multipart_uploads(bucket, prefix=prefix)
+    result = client._list_multipart_uploads(bucket_name=bucket, prefix=prefix)
     return [upload.object_name for upload in result.uploads]
 
 
@@ -186,10 +189,12 @@ def proxy(s3_server: S3Server) -> Iterator[FaultProxy]:
 @pytest.fixture
 def setup(settings: Any, s3_server: S3Server, proxy: FaultProxy, unique_bucket: str) -> Setup:
     direct = s3_server.client()
-    direct.make_bucket(unique_bucket)
+    direct.make_bucket(bucket_name=unique_bucket)
     # The first write to a bucket makes SeaweedFS allocate a volume, which can take longer than
     # the short read timeout used here: do it now, straight to the server.
-    direct.put_object(unique_bucket, "warm-up", io.BytesIO(b"w"), 1)
+    direct.put_object(
+        bucket_name=unique_bucket, object_name="warm-up", data=io.BytesIO(b"w"), length=1
+    )
     settings.MINIO_PROFILES = {
         PROFILE: server_profile(
             s3_server,
@@ -221,7 +226,12 @@ def report(fault: str, exc: BaseException, seconds: float) -> None:
 def test_proxy_passes_traffic_and_counts_it(setup: Setup) -> None:
     client = profile_clients(PROFILE).internal
     data = os.urandom(300_000)
-    client.put_object(setup.bucket, "through-proxy", io.BytesIO(data), len(data))
+    client.put_object(
+        bucket_name=setup.bucket,
+        object_name="through-proxy",
+        data=io.BytesIO(data),
+        length=len(data),
+    )
     assert read_object(client, setup.bucket, "through-proxy") == data
     assert setup.proxy.stats.bytes_up > len(data)
     assert setup.proxy.stats.bytes_down > len(data)
@@ -231,34 +241,34 @@ def test_refused_then_listening_again_on_the_same_port(setup: Setup) -> None:
     client = profile_clients(PROFILE).internal
     port = setup.proxy.port
     setup.proxy.refuse()
-    exc, _ = failure(lambda: client.bucket_exists(setup.bucket))
+    exc, _ = failure(lambda: client.bucket_exists(bucket_name=setup.bucket))
     assert any(isinstance(e, ConnectionRefusedError) for e in chain(exc)), repr(exc)
     setup.proxy.pass_through()
     assert setup.proxy.port == port
-    assert client.bucket_exists(setup.bucket)
+    assert client.bucket_exists(bucket_name=setup.bucket)
 
 
 def test_blackhole_makes_connecting_time_out(setup: Setup) -> None:
     client = profile_clients(PROFILE).internal
     setup.proxy.blackhole()
-    exc, seconds = failure(lambda: client.bucket_exists(setup.bucket))
+    exc, seconds = failure(lambda: client.bucket_exists(bucket_name=setup.bucket))
     assert any(isinstance(e, urllib3.exceptions.ConnectTimeoutError) for e in chain(exc)), exc
     assert seconds >= CONNECT_TIMEOUT  # it really waited for the connect timeout
     setup.proxy.pass_through()
-    assert client.bucket_exists(setup.bucket)
+    assert client.bucket_exists(bucket_name=setup.bucket)
 
 
 def test_stall_makes_reading_time_out(setup: Setup) -> None:
     client = profile_clients(PROFILE).internal
     setup.proxy.stall()
-    exc, _ = failure(lambda: client.bucket_exists(setup.bucket))
+    exc, _ = failure(lambda: client.bucket_exists(bucket_name=setup.bucket))
     assert any(isinstance(e, urllib3.exceptions.ReadTimeoutError) for e in chain(exc)), exc
 
 
 def test_delay_below_the_read_timeout_still_works(setup: Setup) -> None:
     client = profile_clients(PROFILE).internal
     setup.proxy.delay(READ_TIMEOUT / 4)
-    assert client.bucket_exists(setup.bucket)
+    assert client.bucket_exists(bucket_name=setup.bucket)
 
 
 def test_reads_are_retried_writes_are_not(setup: Setup) -> None:
@@ -266,19 +276,25 @@ def test_reads_are_retried_writes_are_not(setup: Setup) -> None:
     client = profile_clients(PROFILE).internal
     setup.proxy.cut(after=0, direction="down")
     setup.proxy.reset_stats()
-    failure(lambda: client.stat_object(setup.bucket, "anything"))
+    failure(lambda: client.stat_object(bucket_name=setup.bucket, object_name="anything"))
     assert setup.proxy.stats.connections == MAX_RETRIES + 1  # HEAD: first try + retries
     setup.proxy.reset_stats()
-    failure(lambda: client.put_object(setup.bucket, "once", io.BytesIO(b"x"), 1))
+    failure(
+        lambda: client.put_object(
+            bucket_name=setup.bucket, object_name="once", data=io.BytesIO(b"x"), length=1
+        )
+    )
     assert setup.proxy.stats.connections == 1  # PUT: never repeated blindly
 
 
 def test_cut_resets_after_the_given_bytes(setup: Setup) -> None:
     client = profile_clients(PROFILE).internal
     data = os.urandom(2 * MiB)
-    setup.direct.put_object(setup.bucket, "big", io.BytesIO(data), len(data))
+    setup.direct.put_object(
+        bucket_name=setup.bucket, object_name="big", data=io.BytesIO(data), length=len(data)
+    )
     setup.proxy.cut(after=MiB, direction="down")
-    response = client.get_object(setup.bucket, "big")
+    response = client.get_object(bucket_name=setup.bucket, object_name="big")
     try:
         with pytest.raises(urllib3.exceptions.ProtocolError):
             response.read()
@@ -519,7 +535,9 @@ def stored(setup: Setup) -> tuple[str, bytes]:
     """A 3 MiB object put straight on the server (not through the proxy)."""
     name = setup.name()
     data = os.urandom(3 * MiB)
-    setup.direct.put_object(setup.bucket, name, io.BytesIO(data), len(data))
+    setup.direct.put_object(
+        bucket_name=setup.bucket, object_name=name, data=io.BytesIO(data), length=len(data)
+    )
     return name, data
 
 
@@ -624,7 +642,7 @@ def own_server() -> Iterator[S3Server]:
 
 @pytest.fixture
 def own_storage(settings: Any, own_server: S3Server, unique_bucket: str) -> MinioBackend:
-    own_server.client().make_bucket(unique_bucket)
+    own_server.client().make_bucket(bucket_name=unique_bucket)
     # Generous timeouts: these tests break the server itself, not the connection, and a freshly
     # restarted server can take a few seconds over its first writes.
     settings.MINIO_PROFILES = {
@@ -698,7 +716,7 @@ def test_server_killed_during_a_large_multipart_upload(
     deadline = time.monotonic() + 60
     while True:  # until the restarted server answers for objects, not just for buckets
         with pytest.raises(S3Error) as missing:
-            client.stat_object(unique_bucket, name)
+            client.stat_object(bucket_name=unique_bucket, object_name=name)
         if missing.value.code != "InternalError" or time.monotonic() > deadline:
             break
         time.sleep(0.1)

@@ -130,7 +130,7 @@ def targets(settings: Any, s3_server: S3Server, unique_bucket: str) -> Iterator[
     public = f"{unique_bucket}-pub"
     sibling = f"{unique_bucket}-sib"
     for bucket in (unique_bucket, sibling):
-        direct.make_bucket(bucket)
+        direct.make_bucket(bucket_name=bucket)
     make_public_bucket(direct, public)
     with FaultProxy(s3_server.endpoint) as proxy:
         settings.MINIO_PROFILES = {
@@ -152,7 +152,7 @@ def targets(settings: Any, s3_server: S3Server, unique_bucket: str) -> Iterator[
             )
             for kind, bucket in (("private", unique_bucket), ("public", public))
         }
-    assert list(direct.list_objects(sibling, recursive=True)) == []
+    assert list(direct.list_objects(bucket_name=sibling, recursive=True)) == []
 
 
 ROOT_NAMES = frozenset({"", "/"})  # exists() says True: the bucket's root always exists
@@ -219,7 +219,10 @@ def check_name(target: Target, name: str) -> None:
         return
     try:
         assert saved == name or is_alternative(saved, name), saved
-        listed = [o.object_name for o in target.direct.list_objects(target.bucket, prefix=saved)]
+        listed = [
+            o.object_name
+            for o in target.direct.list_objects(bucket_name=target.bucket, prefix=saved)
+        ]
         assert saved in listed
         assert read_object(target.direct, target.bucket, saved) == data
         with target.storage.open(saved) as handle:
@@ -324,4 +327,7 @@ def test_upload_to_prefix_is_never_escaped(targets: dict[str, Target], name: str
         return
     assert generated.startswith(prefix), generated
     check_name(target, generated)
-    assert [o.object_name for o in target.direct.list_objects(target.bucket)] in ([], ["uploads/"])
+    assert [o.object_name for o in target.direct.list_objects(bucket_name=target.bucket)] in (
+        [],
+        ["uploads/"],
+    )

@@ -286,7 +286,7 @@ def test_mixed_load_on_two_profiles(
     profiles = {}
     for profile, server in zip(PROFILES, (s3_server, s3_server_b), strict=True):
         bucket = f"load-{run_id}-{profile[-1]}"
-        server.client().make_bucket(bucket)
+        server.client().make_bucket(bucket_name=bucket)
         buckets[profile] = bucket
         profiles[profile] = server_profile(
             server,
@@ -344,7 +344,7 @@ def test_mixed_load_on_two_profiles(
         listed = {
             item.object_name
             for item in server.client().list_objects(
-                buckets[profile], prefix=f"load/{run_id}/", recursive=True
+                bucket_name=buckets[profile], prefix=f"load/{run_id}/", recursive=True
             )
         }
         expected = {

@@ -39,7 +39,9 @@ def key() -> str:
 
 def put(s3_client: Minio, bucket: str, data: bytes, **kw: Any) -> str:
     name = key()
-    s3_client.put_object(bucket, name, io.BytesIO(data), len(data), **kw)
+    s3_client.put_object(
+        bucket_name=bucket, object_name=name, data=io.BytesIO(data), length=len(data), **kw
+    )
     return name
 
 
@@ -59,7 +61,7 @@ def recorded_object(server: S3Server, bucket: str, data: bytes) -> tuple[Recordi
 def test_full_read_and_properties(s3_client: Minio, bucket: str) -> None:
     data = os.urandom(300 * KiB)
     name = put(s3_client, bucket, data, content_type="image/png")
-    stat = s3_client.stat_object(bucket, name)
+    stat = s3_client.stat_object(bucket_name=bucket, object_name=name)
     with open_object(s3_client, bucket, name, profile=PROFILE) as reader:
         assert reader.size == len(data)
         assert reader.etag == stat.etag == hashlib.md5(data, usedforsecurity=False).hexdigest()
@@ -221,7 +223,9 @@ def test_replaced_object_is_not_mixed(s3_client: Minio, bucket: str) -> None:
     name = put(s3_client, bucket, b"A" * 1000)
     with open_object(s3_client, bucket, name, profile=PROFILE) as reader:
         assert reader.read(10) == b"A" * 10
-        s3_client.put_object(bucket, name, io.BytesIO(b"B" * 1000), 1000)
+        s3_client.put_object(
+            bucket_name=bucket, object_name=name, data=io.BytesIO(b"B" * 1000), length=1000
+        )
         reader.seek(500)
         with pytest.raises(ObjectChangedError) as caught:
             reader.read(10)
@@ -231,7 +235,7 @@ def test_replaced_object_is_not_mixed(s3_client: Minio, bucket: str) -> None:
 def test_deleted_object_while_reading(s3_client: Minio, bucket: str) -> None:
     name = put(s3_client, bucket, b"A" * 1000)
     with open_object(s3_client, bucket, name, profile=PROFILE) as reader:
-        s3_client.remove_object(bucket, name)
+        s3_client.remove_object(bucket_name=bucket, object_name=name)
         reader.seek(10)
         with pytest.raises(FileNotFoundError) as caught:
             reader.read(10)

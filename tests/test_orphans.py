@@ -32,13 +32,13 @@ from tests.testapp.models import Document
 def put(server: S3Server, bucket: str, *names: str) -> None:
     client = server.client()
     for name in names:
-        client.put_object(bucket, name, io.BytesIO(b"data"), 4)
+        client.put_object(bucket_name=bucket, object_name=name, data=io.BytesIO(b"data"), length=4)
 
 
 def keys(server: S3Server, bucket: str) -> list[str]:
     return sorted(
         str(item.object_name)
-        for item in server.client().list_objects(bucket, recursive=True)
+        for item in server.client().list_objects(bucket_name=bucket, recursive=True)
         if not item.is_dir
     )
 
@@ -63,8 +63,8 @@ def testapp_buckets(settings: Any, s3_server: S3Server) -> tuple[str, str]:
     media, static = bucket_names(2)
     use_testapp(settings, s3_server, media, static)
     client = s3_server.client()
-    client.make_bucket(media)
-    client.make_bucket(static)
+    client.make_bucket(bucket_name=media)
+    client.make_bucket(bucket_name=static)
     return media, static
 
 
@@ -75,7 +75,9 @@ def test_find_orphans_counts_referenced_orphaned_and_missing(
     media, static = testapp_buckets
     put(s3_server, media, "docs/kept.txt", "docs/orphan.txt", "top-orphan.txt", "docs/a/kept2.txt")
     put(s3_server, static, "assets/kept.txt")
-    s3_server.client().put_object(media, "folder/", io.BytesIO(b""), 0)  # a marker, not a file
+    s3_server.client().put_object(
+        bucket_name=media, object_name="folder/", data=io.BytesIO(b""), length=0
+    )  # a marker, not a file
     Document.objects.create(file="docs/kept.txt", asset="assets/kept.txt")
     Document.objects.create(file="docs/a/kept2.txt")
     Document.objects.create(file="docs/missing.txt")
@@ -172,7 +174,7 @@ def test_deletes_go_out_in_batches(settings: Any, s3_server: S3Server) -> None:
     media, static = bucket_names(2)
     pool = RecordingPool()
     use_testapp(settings, s3_server, media, static, http_client=pool)
-    s3_server.client().make_bucket(media)
+    s3_server.client().make_bucket(bucket_name=media)
     put(s3_server, media, *(f"o{index}.txt" for index in range(5)))
     Document.objects.create(file="o0.txt")
     deletion = delete_objects("testapp", media, find_orphans("testapp", media), batch_size=2)
@@ -190,7 +192,7 @@ def test_listing_is_streamed_and_deleted_batch_by_batch(settings: Any, s3_server
     pool = RecordingPool()
     use_testapp(settings, s3_server, media, static, http_client=pool)
     client = s3_server.client()
-    client.make_bucket(media)
+    client.make_bucket(bucket_name=media)
     names = [f"n/{index:05d}" for index in range(DELETE_BATCH + 5)]
     with ThreadPoolExecutor(16) as workers:
         list(workers.map(lambda name: put(s3_server, media, name), names))
@@ -237,7 +239,7 @@ class RefusingDeletes(urllib3.PoolManager):
 def test_refused_deletes_are_reported(settings: Any, s3_server: S3Server) -> None:
     media, static = bucket_names(2)
     use_testapp(settings, s3_server, media, static, http_client=RefusingDeletes())
-    s3_server.client().make_bucket(media)
+    s3_server.client().make_bucket(bucket_name=media)
     put(s3_server, media, "a.txt", "b.txt")
     Document.objects.create(file="kept.txt")
     report = clean_orphans("testapp", media, delete=True)

@@ -204,9 +204,11 @@ def test_host_names_are_lower_cased_and_urls_signed_for_them() -> None:
     when = datetime(2026, 11, 25, 13, 14, 15, tzinfo=UTC)
     url = UrlSigner(profile).presigned_get("media", "a.txt", now=when.timestamp())
     assert urlsplit(url).netloc == "files.example.com"  # the Host a browser sends, lower-cased
-    sdk = Minio("files.example.com", access_key="AK", secret_key=SECRET, region=profile.region)
+    sdk = Minio(
+        endpoint="files.example.com", access_key="AK", secret_key=SECRET, region=profile.region
+    )
     assert url == sdk.presigned_get_object(
-        "media", "a.txt", expires=profile.url_expiry, request_date=when
+        bucket_name="media", object_name="a.txt", expires=profile.url_expiry, request_date=when
     )
 
 

@@ -15,7 +15,7 @@ from tests.helpers import read_object
 
 def _put_text(client: Minio, bucket: str, name: str, text: str) -> None:
     data = text.encode()
-    client.put_object(bucket, name, io.BytesIO(data), len(data))
+    client.put_object(bucket_name=bucket, object_name=name, data=io.BytesIO(data), length=len(data))
 
 
 def _get_text(client: Minio, bucket: str, name: str) -> str:
@@ -24,7 +24,7 @@ def _get_text(client: Minio, bucket: str, name: str) -> str:
 
 def test_list_buckets_with_right_credentials(s3_server: S3Server, unique_bucket: str) -> None:
     client = s3_server.client()
-    client.make_bucket(unique_bucket)
+    client.make_bucket(bucket_name=unique_bucket)
     assert unique_bucket in {b.name for b in client.list_buckets()}
     assert s3_server.endpoint == f"127.0.0.1:{s3_server.s3_port}"
 
@@ -48,9 +48,9 @@ def test_two_servers_are_independent(
 ) -> None:
     assert set(s3_server.ports.values()).isdisjoint(s3_server_b.ports.values())
     assert s3_server.data_dir != s3_server_b.data_dir
-    s3_server.client().make_bucket(unique_bucket)
-    assert s3_server.client().bucket_exists(unique_bucket)
-    assert not s3_server_b.client().bucket_exists(unique_bucket)
+    s3_server.client().make_bucket(bucket_name=unique_bucket)
+    assert s3_server.client().bucket_exists(bucket_name=unique_bucket)
+    assert not s3_server_b.client().bucket_exists(bucket_name=unique_bucket)
 
 
 def test_unique_bucket_names_differ(unique_bucket: str) -> None:
@@ -63,7 +63,7 @@ def test_restart_and_kill_keep_data() -> None:
     with running_s3_server() as server:
         endpoint, data_dir = server.endpoint, server.data_dir
         client = server.client()
-        client.make_bucket("keep")
+        client.make_bucket(bucket_name="keep")
         _put_text(client, "keep", "a/b.txt", "hello")
 
         server.restart()

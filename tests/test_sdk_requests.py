@@ -105,7 +105,10 @@ def test_conditional_put_of_a_new_key(s3_client: Minio, bucket: str) -> None:
     etag = sdk_requests.put_object(s3_client, bucket, name, b"first", {}, if_none_match=True)
     assert etag == hashlib.md5(b"first", usedforsecurity=False).hexdigest()
     assert read_object(s3_client, bucket, name) == b"first"
-    assert s3_client.stat_object(bucket, name).content_type == "application/octet-stream"
+    assert (
+        s3_client.stat_object(bucket_name=bucket, object_name=name).content_type
+        == "application/octet-stream"
+    )
 
 
 def test_conditional_put_of_an_existing_key_changes_nothing(s3_client: Minio, bucket: str) -> None:
@@ -139,7 +142,7 @@ def test_put_sends_headers_and_leaves_the_callers_dict_alone(s3_client: Minio, b
     sdk_requests.put_object(s3_client, bucket, name, b"x", headers, if_none_match=True)
     sdk_requests.put_object(s3_client, bucket, key(), b"y", headers, if_none_match=True)
     assert headers == before
-    stat = s3_client.stat_object(bucket, name)
+    stat = s3_client.stat_object(bucket_name=bucket, object_name=name)
     assert stat.metadata is not None
     assert stat.content_type == "text/plain; charset=utf-8"
     assert stat.metadata["Cache-Control"] == "max-age=60"
@@ -149,7 +152,7 @@ def test_put_sends_headers_and_leaves_the_callers_dict_alone(s3_client: Minio, b
 def test_empty_object(s3_client: Minio, bucket: str) -> None:
     name = key()
     sdk_requests.put_object(s3_client, bucket, name, b"", {}, if_none_match=True)
-    assert s3_client.stat_object(bucket, name).size == 0
+    assert s3_client.stat_object(bucket_name=bucket, object_name=name).size == 0
 
 
 def test_other_errors_are_not_reported_as_existing(
@@ -184,7 +187,7 @@ def test_multipart_round_trip(s3_client: Minio, bucket: str) -> None:
     )
     assert etag.endswith("-2")
     assert read_object(s3_client, bucket, name) == first + second
-    stat = s3_client.stat_object(bucket, name)
+    stat = s3_client.stat_object(bucket_name=bucket, object_name=name)
     assert stat.metadata is not None
     assert stat.content_type == "application/x-test"
     assert stat.metadata["X-Amz-Meta-kind"] == "mp"
@@ -193,7 +196,9 @@ def test_multipart_round_trip(s3_client: Minio, bucket: str) -> None:
 
 def test_conditional_completion_on_an_existing_key(s3_client: Minio, bucket: str) -> None:
     name = key()
-    s3_client.put_object(bucket, name, io.BytesIO(b"original"), 8)
+    s3_client.put_object(
+        bucket_name=bucket, object_name=name, data=io.BytesIO(b"original"), length=8
+    )
     upload_id = sdk_requests.create_multipart_upload(s3_client, bucket, name, {})
     etag = sdk_requests.upload_part(s3_client, bucket, name, upload_id, 1, b"intruder")
     with pytest.raises(ObjectExistsError):
@@ -209,7 +214,7 @@ def test_conditional_completion_on_an_existing_key(s3_client: Minio, bucket: str
 
 def test_unconditional_completion_overwrites(s3_client: Minio, bucket: str) -> None:
     name = key()
-    s3_client.put_object(bucket, name, io.BytesIO(b"old"), 3)
+    s3_client.put_object(bucket_name=bucket, object_name=name, data=io.BytesIO(b"old"), length=3)
     upload_id = sdk_requests.create_multipart_upload(s3_client, bucket, name, {})
     etag = sdk_requests.upload_part(s3_client, bucket, name, upload_id, 1, b"new")
     sdk_requests.complete_multipart_upload(

@@ -296,7 +296,7 @@ def test_profile_files_errors(
 def live(settings: Any, s3_server: S3Server, unique_bucket: str) -> str:
     """Profiles on the test server: ``live`` (right keys), ``wrong-secret``, ``wrong-key``,
     ``down`` (nothing listens). Returns the bucket."""
-    s3_server.client().make_bucket(unique_bucket)
+    s3_server.client().make_bucket(bucket_name=unique_bucket)
     buckets = {"private_buckets": [unique_bucket], "default_bucket": unique_bucket}
     fast = {"connect_timeout": 0.5, "read_timeout": 5.0, "max_retries": 1}
     settings.MINIO_PROFILES = {

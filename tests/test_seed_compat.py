@@ -73,7 +73,7 @@ def test_seed_project_works_unchanged(settings: Any, s3_server: S3Server) -> Non
     assert isinstance(storages["staticfiles"], MinioBackendStatic)
     assert storages["staticfiles"].bucket_name == public
     saved = default_storage.save("seed/default.txt", ContentFile(b"default"))
-    assert s3_server.client().stat_object(private, saved).size == 7
+    assert s3_server.client().stat_object(bucket_name=private, object_name=saved).size == 7
 
     # The seed's health check, with no argument.
     minio_available = MinioBackend().is_minio_available()

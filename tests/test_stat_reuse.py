@@ -14,7 +14,7 @@ from tests.helpers import RecordingPool, server_profile
 
 def test_exists_then_metadata_costs_one_head(settings: Any, s3_server: S3Server) -> None:
     bucket = f"r-{uuid.uuid4().hex[:16]}"
-    s3_server.client().make_bucket(bucket)
+    s3_server.client().make_bucket(bucket_name=bucket)
     pool = RecordingPool()
     settings.MINIO_PROFILES = {
         "default": server_profile(

@@ -305,9 +305,11 @@ def test_originals_and_manifest_are_not_cached_as_immutable(
     client = s3_server.client()
     bucket = on_collected
     for name in ("d0/style0.css", "staticfiles.json"):
-        metadata = client.stat_object(bucket, name).metadata
+        metadata = client.stat_object(bucket_name=bucket, object_name=name).metadata
         assert metadata is not None and metadata["Cache-Control"] == "no-cache", name
-    manifest = json.loads(client.get_object(bucket, "staticfiles.json").read())
+    manifest = json.loads(
+        client.get_object(bucket_name=bucket, object_name="staticfiles.json").read()
+    )
     assert len(manifest["paths"]) == 300
     assert manifest["paths"]["d0/notes0.txt"].startswith("d0/notes0.")
 
@@ -387,7 +389,7 @@ def test_dry_run_writes_nothing(
     settings.STORAGES = dict(settings.STORAGES)
     call_command("collectstatic", interactive=False, dry_run=True, verbosity=0)
     assert "PUT" not in pool.methods()
-    assert list(s3_server.client().list_objects(buckets[1])) == []
+    assert list(s3_server.client().list_objects(bucket_name=buckets[1])) == []
 
 
 def test_construction_is_lazy_and_deconstructs_to_the_public_path(settings: Any) -> None:
@@ -435,11 +437,13 @@ def test_collectstatic_clear_removes_stale_files(
         backend=backend,
     )
     client = s3_server.client()
-    client.put_object(public, "stale/deep/old.css", io.BytesIO(b"old"), 3)
+    client.put_object(
+        bucket_name=public, object_name="stale/deep/old.css", data=io.BytesIO(b"old"), length=3
+    )
     collectstatic(settings)
     settings.STORAGES = dict(settings.STORAGES)
     call_command("collectstatic", interactive=False, clear=True, verbosity=0)
-    names = {item.object_name for item in client.list_objects(public, recursive=True)}
+    names = {item.object_name for item in client.list_objects(bucket_name=public, recursive=True)}
     assert "stale/deep/old.css" not in names
     assert "d0/icon4.svg" in names  # collected again after the clear
 

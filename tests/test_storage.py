@@ -140,13 +140,16 @@ def test_content_type_and_object_options(s3_server: S3Server, profile: dict[str,
     storage.save("b.bin", SimpleUploadedFile("b.bin", b"x", content_type="image/png"))
     storage.save("c.unknownext", ContentFile(b"x"))
     client = s3_server.client()
-    stat = client.stat_object(storage.bucket_name, "a.css")
+    stat = client.stat_object(bucket_name=storage.bucket_name, object_name="a.css")
     assert stat.content_type == "text/css"
     assert stat.metadata["Cache-Control"] == "max-age=60"
     assert stat.metadata["Content-Disposition"] == "attachment"
     assert stat.metadata["x-amz-meta-team"] == "docs"
-    assert client.stat_object(storage.bucket_name, "b.bin").content_type == "image/png"
-    unknown = client.stat_object(storage.bucket_name, "c.unknownext")
+    assert (
+        client.stat_object(bucket_name=storage.bucket_name, object_name="b.bin").content_type
+        == "image/png"
+    )
+    unknown = client.stat_object(bucket_name=storage.bucket_name, object_name="c.unknownext")
     assert unknown.content_type == "application/octet-stream"
 
 
@@ -286,7 +289,7 @@ def test_unknown_option_is_named() -> None:
 def test_storages_options_select_profile_and_bucket(
     settings: Any, s3_server: S3Server, s3_server_b: S3Server
 ) -> None:
-    s3_server_b.client().make_bucket("cold-archive")
+    s3_server_b.client().make_bucket(bucket_name="cold-archive")
     settings.MINIO_PROFILES = {
         "default": server_profile(s3_server),
         "archive": server_profile(
@@ -305,9 +308,11 @@ def test_storages_options_select_profile_and_bucket(
     archive = storages["archive"]
     assert isinstance(archive, MinioBackend)
     name = archive.save(f"{uuid.uuid4().hex}.txt", ContentFile(b"cold data"))
-    stat = s3_server_b.client().stat_object("cold-archive", name)  # landed on server b
+    stat = s3_server_b.client().stat_object(
+        bucket_name="cold-archive", object_name=name
+    )  # landed on server b
     assert stat.metadata["Cache-Control"] == "no-store"
-    assert not s3_server.client().bucket_exists("cold-archive")
+    assert not s3_server.client().bucket_exists(bucket_name="cold-archive")
 
 
 def test_bucket_check_on_save_creates_the_bucket_once(
@@ -615,7 +620,12 @@ def test_listdir_never_lists_a_folder_marker_as_an_empty_directory(
     storage: MinioBackend, s3_server: S3Server
 ) -> None:
     root = f"marker-{uuid.uuid4().hex[:8]}"
-    s3_server.client().put_object(storage.bucket_name, f"{root}/stale/", io.BytesIO(b""), 0)
+    s3_server.client().put_object(
+        bucket_name=storage.bucket_name,
+        object_name=f"{root}/stale/",
+        data=io.BytesIO(b""),
+        length=0,
+    )
     storage.save(f"{root}/stale/kept.txt", ContentFile(b"x"))
     assert storage.listdir(root) == (["stale"], [])
     directories, files = storage.listdir(f"{root}/stale")

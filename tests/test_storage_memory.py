@@ -18,7 +18,7 @@ ROOT = Path(__file__).parent.parent
 @pytest.mark.slow
 def test_300_mib_save_and_read_stay_under_100_mib_of_growth(s3_server: S3Server) -> None:
     bucket = f"m-{uuid.uuid4().hex[:16]}"
-    s3_server.client().make_bucket(bucket)
+    s3_server.client().make_bucket(bucket_name=bucket)
     result = subprocess.run(
         [
             sys.executable,

@@ -76,8 +76,10 @@ def test_trusted_through_ca_certs(
     settings.MINIO_PROFILES = {"tls": https_profile(https_server, ca_certs=str(test_ca.ca_path))}
     client = profile_clients("tls").internal
     bucket = f"tls-{uuid.uuid4().hex[:12]}"
-    client.make_bucket(bucket)
-    client.put_object(bucket, "hello.txt", io.BytesIO(b"over tls"), 8)
+    client.make_bucket(bucket_name=bucket)
+    client.put_object(
+        bucket_name=bucket, object_name="hello.txt", data=io.BytesIO(b"over tls"), length=8
+    )
     assert read_object(client, bucket, "hello.txt") == b"over tls"
 
 
@@ -143,7 +145,7 @@ def test_storage_over_https_with_a_private_ca(
     settings: Any, https_server: HttpsS3Server, test_ca: CertificateAuthority
 ) -> None:
     bucket = f"tls-{uuid.uuid4().hex[:12]}"
-    https_server.server.client().make_bucket(bucket)
+    https_server.server.client().make_bucket(bucket_name=bucket)
     settings.MINIO_PROFILES = storage_profiles(https_server, bucket, ca_certs=str(test_ca.ca_path))
     storage = MinioBackend(profile="tls")
     name = storage.save("tls/report.txt", ContentFile(b"secret report"))

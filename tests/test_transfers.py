@@ -75,7 +75,7 @@ def send(
 
 def assert_missing(s3_client: Minio, bucket: str, name: str) -> None:
     with pytest.raises(S3Error) as caught:
-        s3_client.stat_object(bucket, name)
+        s3_client.stat_object(bucket_name=bucket, object_name=name)
     assert caught.value.code in {"NoSuchKey", "NoSuchObject"}
 
 
@@ -129,8 +129,8 @@ def test_empty_upload(s3_client: Minio, bucket: str) -> None:
     known, unknown = key(), key()
     send(s3_client, bucket, known, io.BytesIO(b""), 0)
     send(s3_client, bucket, unknown, io.BytesIO(b""), None)
-    assert s3_client.stat_object(bucket, known).size == 0
-    assert s3_client.stat_object(bucket, unknown).size == 0
+    assert s3_client.stat_object(bucket_name=bucket, object_name=known).size == 0
+    assert s3_client.stat_object(bucket_name=bucket, object_name=unknown).size == 0
 
 
 def test_short_stream_stores_nothing(s3_client: Minio, bucket: str) -> None:
@@ -347,7 +347,7 @@ def test_headers_are_stored(s3_client: Minio, bucket: str, size: int) -> None:
         "x-amz-meta-owner": "alice",
     }
     send(s3_client, bucket, name, io.BytesIO(os.urandom(size)), size, headers=headers)
-    stat = s3_client.stat_object(bucket, name)
+    stat = s3_client.stat_object(bucket_name=bucket, object_name=name)
     assert stat.metadata is not None
     assert stat.content_type == "application/pdf"
     assert stat.metadata["Cache-Control"] == "public, max-age=3600"

@@ -29,13 +29,15 @@ WHEN = datetime(2026, 11, 25, 13, 14, 15, tzinfo=UTC)
 
 def sdk_url(profile: MinioProfile, bucket: str, key: str) -> str:
     client = Minio(
-        profile.external_endpoint or profile.endpoint,
+        endpoint=profile.external_endpoint or profile.endpoint,
         access_key=profile.access_key,
         secret_key=profile.secret_key,
         secure=bool(profile.external_use_https),
         region=profile.region,
     )
-    return client.presigned_get_object(bucket, key, expires=profile.url_expiry, request_date=WHEN)
+    return client.presigned_get_object(
+        bucket_name=bucket, object_name=key, expires=profile.url_expiry, request_date=WHEN
+    )
 
 
 @pytest.mark.parametrize(

@@ -42,7 +42,7 @@ class RawMinio:
 
         self.config = config
         self.client = Minio(
-            config["endpoint"],
+            endpoint=config["endpoint"],
             access_key=config["access_key"],
             secret_key=config["secret_key"],
             secure=False,
@@ -62,7 +62,11 @@ class RawMinio:
         import io
 
         self.client.put_object(
-            bucket, name, io.BytesIO(data), len(data), content_type="application/octet-stream"
+            bucket_name=bucket,
+            object_name=name,
+            data=io.BytesIO(data),
+            length=len(data),
+            content_type="application/octet-stream",
         )
 
     def _stat(self, bucket: str, name: str) -> Any:
@@ -70,14 +74,14 @@ class RawMinio:
         from minio.error import S3Error
 
         try:
-            return self.client.stat_object(bucket, name)
+            return self.client.stat_object(bucket_name=bucket, object_name=name)
         except S3Error as error:
             if error.code in {"NoSuchKey", "NoSuchObject"}:
                 return None
             raise
 
     def _get_bytes(self, bucket: str, name: str) -> bytes:
-        response = self.client.get_object(bucket, name)
+        response = self.client.get_object(bucket_name=bucket, object_name=name)
         try:
             return bytes(response.read())
         finally:
@@ -118,7 +122,8 @@ class RawMinio:
     def bench_size(self, p: dict[str, Any]) -> list[dict[str, Any]]:
         seconds, sizes = timed(
             lambda: [
-                self.client.stat_object(self.private, small_name(i)).size for i in range(p["count"])
+                self.client.stat_object(bucket_name=self.private, object_name=small_name(i)).size
+                for i in range(p["count"])
             ]
         )
         check(set(sizes) == {SMALL_SIZE}, f"sizes {set(sizes)}")
@@ -143,7 +148,7 @@ class RawMinio:
 
         def listdir() -> tuple[list[str], list[str]]:
             dirs, files = [], []
-            for obj in self.client.list_objects(self.private, prefix=prefix):
+            for obj in self.client.list_objects(bucket_name=self.private, prefix=prefix):
                 relative = obj.object_name[len(prefix) :]
                 if obj.is_dir:
                     dirs.append(relative.rstrip("/"))
@@ -160,10 +165,10 @@ class RawMinio:
     def _put_file(self, name: str, source: str, size: int) -> None:
         with Path(source).open("rb") as fh:
             self.client.put_object(
-                self.private,
-                name,
-                fh,
-                size,
+                bucket_name=self.private,
+                object_name=name,
+                data=fh,
+                length=size,
                 content_type="application/octet-stream",
                 part_size=PART_SIZE,
             )
@@ -173,14 +178,18 @@ class RawMinio:
         seconds, _, growth, peak = memory_probe(
             lambda: self._put_file(p["name"], p["source"], p["size"])
         )
-        check(self.client.stat_object(self.private, p["name"]).size == p["size"], "size differs")
+        check(
+            self.client.stat_object(bucket_name=self.private, object_name=p["name"]).size
+            == p["size"],
+            "size differs",
+        )
         return [result(p["row"], seconds, p["size"] // MIB, rss_growth_kib=growth, rss_kib=peak)]
 
     def bench_open_read_big(self, p: dict[str, Any]) -> list[dict[str, Any]]:
         self._stat(self.private, small_name(0))
 
         def read() -> int:
-            response = self.client.get_object(self.private, p["name"])
+            response = self.client.get_object(bucket_name=self.private, object_name=p["name"])
             try:
                 return read_stream(response)
             finally:
@@ -206,7 +215,12 @@ class RawMinio:
                     unmodified += 1
                     continue
                 content_type = mimetypes.guess_type(filename)[0] or "application/octet-stream"
-                self.client.fput_object(self.static, key, str(path), content_type=content_type)
+                self.client.fput_object(
+                    bucket_name=self.static,
+                    object_name=key,
+                    file_path=str(path),
+                    content_type=content_type,
+                )
                 copied += 1
         return copied, unmodified
 

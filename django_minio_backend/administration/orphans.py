@@ -170,7 +170,7 @@ class OrphanSearch:
 
     def _orphans(self) -> Iterator[str]:
         with _server_errors(self.profile_name, self.bucket, self.clients):
-            listing = self.clients.internal.list_objects(self.bucket, recursive=True)
+            listing = self.clients.internal.list_objects(bucket_name=self.bucket, recursive=True)
             for item in listing:
                 name = item.object_name
                 if item.is_dir or name is None or name.endswith("/"):
@@ -243,7 +243,11 @@ def delete_objects(
     failures: list[DeleteFailure] = []
     with _server_errors(profile_name, bucket, clients):
         for batch in _batches(names, max(1, min(batch_size, DELETE_BATCH))):
-            errors = list(client.remove_objects(bucket, map(DeleteObject, batch)))
+            errors = list(
+                client.remove_objects(
+                    bucket_name=bucket, delete_object_list=map(DeleteObject, batch)
+                )
+            )
             failed += len(errors)
             deleted += len(batch) - len(errors)
             failures.extend(

@@ -68,7 +68,7 @@ def bucket_plan(profile: MinioProfile, bucket: str) -> BucketPlan:
 
 def _current_policy(client: Minio, bucket: str) -> Mapping[str, Any] | None:
     try:
-        text = client.get_bucket_policy(bucket)
+        text = client.get_bucket_policy(bucket_name=bucket)
     except S3Error as exc:
         if exc.code == "NoSuchBucketPolicy":
             return None
@@ -82,10 +82,10 @@ def _current_policy(client: Minio, bucket: str) -> Mapping[str, Any] | None:
 
 def _create(client: Minio, bucket: str) -> bool:
     """Create ``bucket`` if missing; True when this call created it."""
-    if client.bucket_exists(bucket):
+    if client.bucket_exists(bucket_name=bucket):
         return False
     try:
-        client.make_bucket(bucket)
+        client.make_bucket(bucket_name=bucket)
     except S3Error as exc:
         if exc.code == "BucketAlreadyOwnedByYou":  # created concurrently by another process
             return False
@@ -100,17 +100,17 @@ def _apply_policy(client: Minio, plan: BucketPlan) -> str | None:
     if desired is not None:
         if current is not None and same_policy(current, desired):
             return None
-        client.set_bucket_policy(plan.bucket, json.dumps(desired))
+        client.set_bucket_policy(bucket_name=plan.bucket, policy=json.dumps(desired))
         return "policy hook applied" if plan.hook is not None else "public-read policy set"
     if current is None:
         return None
     reduced = without_anonymous_access(current)
     if reduced is None:
-        client.delete_bucket_policy(plan.bucket)
+        client.delete_bucket_policy(bucket_name=plan.bucket)
     elif len(policy_statements(reduced)) == len(policy_statements(current)):
         return None
     else:
-        client.set_bucket_policy(plan.bucket, json.dumps(reduced))
+        client.set_bucket_policy(bucket_name=plan.bucket, policy=json.dumps(reduced))
     return "anonymous access removed"
 
 

@@ -249,7 +249,9 @@ class ObjectReader(io.RawIOBase):
         if self._etag_header:
             headers["If-Match"] = self._etag_header
         try:
-            response = self._client.get_object(self.bucket, self.key, request_headers=headers)
+            response = self._client.get_object(
+                bucket_name=self.bucket, object_name=self.key, request_headers=headers
+            )
         except S3Error as exc:
             if exc.code in _CHANGED_CODES:
                 raise ObjectChangedError(self.bucket, self.key, self.profile) from exc
@@ -294,7 +296,7 @@ def open_object(
     naming the object (``ObjectReadError`` and its subclasses, ``FileNotFoundError``).
     """
     try:
-        response = client.get_object(bucket, key)
+        response = client.get_object(bucket_name=bucket, object_name=key)
     except S3Error as exc:
         if exc.code in MISSING_CODES:
             raise missing_object(profile, bucket, key, exc.code) from exc
