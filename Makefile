@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: install test pytest typecheck lint demo demo-serve bench bench-smoke clean
+.PHONY: install test pytest compat typecheck lint demo demo-serve bench bench-smoke clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -16,7 +16,11 @@ install: $(STAMP)
 
 test: $(STAMP)
 	$(PY) -m pytest
-	$(MAKE) --no-print-directory typecheck lint
+	$(MAKE) --no-print-directory compat typecheck lint
+
+# The SDK-facing tests at each end of the declared minio, Django and Python ranges.
+compat: $(STAMP)
+	$(PY) .ci/compat.py
 
 pytest: $(STAMP)
 	$(PY) -m pytest

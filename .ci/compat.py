@@ -2,6 +2,9 @@
 Python 3.11 / 3.13. Each combination gets its own virtual environment under .venv-compat/ and runs
 the server tests that exercise the SDK and Django's file API (the whole suite runs in .venv).
 
+The combinations run at the same time (each starts its own S3 server; the tests mostly wait on
+the network), each into its own log under .venv-compat/; the log of a failed one is printed.
+
 Usage: python .ci/compat.py [NAME ...]   (no name: every combination)
 """
 
@@ -17,6 +20,7 @@ ROOT = Path(__file__).resolve().parent.parent
 VENVS = ROOT / ".venv-compat"
 
 # name: (Python version, pins). Together they reach each end of each declared range once.
+# minio 7.2.19 made SDK arguments keyword-only and renamed some; 7.2.20 returned to the old API.
 COMBINATIONS: dict[str, tuple[str, tuple[str, ...]]] = {
     "py311-minio728-django42": ("3.11", ("minio==7.2.8", "Django>=4.2,<4.3")),
     "py313-minio7219-django52": ("3.13", ("minio==7.2.19", "Django>=5.2,<5.3")),
@@ -49,43 +53,31 @@ def interpreter(version: str) -> str:
     )
 
 
-def run(name: str) -> bool:
+def script(name: str) -> str:
+    """The shell commands of one combination: (re)build its venv when the pins changed, run."""
     version, pins = COMBINATIONS[name]
     venv = VENVS / name
-    python = venv / "bin" / "python"
     stamp = venv / ".installed"
-    started = time.monotonic()
     wanted = "\n".join((*pins, (ROOT / "pyproject.toml").read_text()))
+    python = venv / "bin" / "python"
+    steps = []
     if not stamp.exists() or stamp.read_text() != wanted:
         shutil.rmtree(venv, ignore_errors=True)
-        subprocess.run([interpreter(version), "-m", "venv", str(venv)], check=True)
-        subprocess.run(
-            [str(python), "-m", "pip", "install", "--quiet", "-e", f"{ROOT}[dev]", *pins],
-            check=True,
-        )
-        stamp.write_text(wanted)
-    versions = subprocess.run(
-        [
-            str(python),
-            "-c",
-            "import sys, django, minio; "
-            "print(sys.version.split()[0], 'Django', django.__version__, "
-            "'minio', minio.__version__)",
-        ],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout.strip()
-    print(f"compat {name}: Python {versions}", flush=True)
-    result = subprocess.run(
-        [str(python), "-m", "pytest", "-q", "-p", "no:cacheprovider", *TESTS], cwd=ROOT
-    )
-    print(
-        f"compat {name}: {'passed' if result.returncode == 0 else 'FAILED'} "
-        f"in {time.monotonic() - started:.0f} s",
-        flush=True,
-    )
-    return result.returncode == 0
+        venv.parent.mkdir(exist_ok=True)
+        (VENVS / f"{name}.wanted").write_text(wanted)
+        quoted_pins = " ".join(f"'{pin}'" for pin in pins)
+        steps += [
+            f"'{interpreter(version)}' -m venv '{venv}'",
+            f"'{python}' -m pip install --quiet --disable-pip-version-check "
+            f"-e '{ROOT}[test]' {quoted_pins}",
+            f"cp '{VENVS / f'{name}.wanted'}' '{stamp}'",
+        ]
+    steps += [
+        f"'{python}' -c \"import sys, django, minio; print('Python', sys.version.split()[0], "
+        "'Django', django.__version__, 'minio', minio.__version__)\"",
+        f"'{python}' -m pytest -q -p no:cacheprovider " + " ".join(TESTS),
+    ]
+    return " && ".join(steps)
 
 
 def main(names: list[str]) -> int:
@@ -93,11 +85,37 @@ def main(names: list[str]) -> int:
     if unknown:
         print(f"compat: unknown combination {unknown}; known: {', '.join(COMBINATIONS)}")
         return 2
-    failed = [name for name in names or COMBINATIONS if not run(name)]
-    if failed:
-        print(f"compat: FAILED: {', '.join(failed)}")
-        return 1
-    return 0
+    started = time.monotonic()
+    VENVS.mkdir(exist_ok=True)
+    running = {}
+    for name in names or COMBINATIONS:
+        log = (VENVS / f"{name}.log").open("w")
+        running[name] = (
+            subprocess.Popen(
+                ["bash", "-c", script(name)],
+                cwd=ROOT,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            ),
+            log,
+        )
+    failed = []
+    for name, (process, log) in running.items():
+        process.wait()
+        log.close()
+        text = (VENVS / f"{name}.log").read_text()
+        lines = [line for line in text.splitlines() if not line.startswith("WARNING: Location")]
+        versions = next((line for line in lines if line.startswith("Python ")), "?")
+        outcome = "passed" if process.returncode == 0 else "FAILED"
+        print(f"compat {name}: {versions}: {outcome}", flush=True)
+        if process.returncode != 0:
+            failed.append(name)
+            print("\n".join(lines[-80:]), flush=True)
+    print(
+        f"compat: {len(running) - len(failed)} of {len(running)} passed in "
+        f"{time.monotonic() - started:.0f} s"
+    )
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":

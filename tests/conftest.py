@@ -6,7 +6,7 @@ from minio import Minio
 from django_minio_backend.testing.s3server import S3Server
 from tests.helpers import new_bucket_name
 
-pytest_plugins = ["tests.server_fixtures"]
+pytest_plugins = ["tests.server_fixtures", "tests.django42"]
 
 
 @pytest.fixture(scope="module")

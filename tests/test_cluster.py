@@ -227,7 +227,7 @@ def test_cluster_checks_keys_and_leaves_nothing_behind_when_the_body_raises() ->
                 region=REGION,
             )
             with pytest.raises(S3Error) as refused:
-                wrong.list_buckets()
+                list(wrong.list_buckets())
             assert refused.value.code in {"SignatureDoesNotMatch", "InvalidAccessKeyId"}
         raise RuntimeError("body failed")
     assert cluster.pids == []

@@ -32,14 +32,14 @@ def test_list_buckets_with_right_credentials(s3_server: S3Server, unique_bucket:
 def test_wrong_secret_is_rejected(s3_server: S3Server) -> None:
     bad = s3_server.client(secret_key=s3_server.secret_key + "x")
     with pytest.raises(S3Error) as excinfo:
-        bad.list_buckets()
+        list(bad.list_buckets())
     assert excinfo.value.code in {"SignatureDoesNotMatch", "InvalidAccessKeyId"}
 
 
 def test_unknown_access_key_is_rejected(s3_server: S3Server) -> None:
     bad = s3_server.client(access_key="nobody-" + uuid.uuid4().hex[:8])
     with pytest.raises(S3Error) as excinfo:
-        bad.list_buckets()
+        list(bad.list_buckets())
     assert excinfo.value.code in {"SignatureDoesNotMatch", "InvalidAccessKeyId"}
 
 

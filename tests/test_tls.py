@@ -87,7 +87,7 @@ def test_certificates_are_verified_by_default(settings: Any, https_server: Https
     # No ca_certs: certifi's bundle, which does not hold the test CA.
     settings.MINIO_PROFILES = {"tls": https_profile(https_server)}
     with pytest.raises(Exception) as caught:
-        profile_clients("tls").internal.list_buckets()
+        list(profile_clients("tls").internal.list_buckets())
     error = verification_error(caught.value)
     assert error is not None, f"not a certificate error: {caught.value!r}"
     assert "unable to get local issuer certificate" in str(error)
@@ -99,7 +99,7 @@ def test_a_different_ca_is_not_trusted(
     stranger = CertificateAuthority.create(tls_dir, name="unrelated CA")
     settings.MINIO_PROFILES = {"tls": https_profile(https_server, ca_certs=str(stranger.ca_path))}
     with pytest.raises(Exception) as caught:
-        profile_clients("tls").internal.list_buckets()
+        list(profile_clients("tls").internal.list_buckets())
     assert verification_error(caught.value) is not None, repr(caught.value)
 
 
@@ -114,7 +114,7 @@ def test_host_name_must_match_the_certificate(
         )
     }
     with pytest.raises(Exception) as caught:
-        profile_clients("tls").internal.list_buckets()
+        list(profile_clients("tls").internal.list_buckets())
     error = verification_error(caught.value)
     assert error is not None, repr(caught.value)
     assert "localhost" in str(error)
@@ -125,7 +125,7 @@ def test_cert_check_false_skips_verification_only_when_asked(
 ) -> None:
     settings.MINIO_PROFILES = {"tls": https_profile(https_server, cert_check=False)}
     with pytest.warns(Warning, match="Unverified HTTPS request"):
-        buckets = profile_clients("tls").internal.list_buckets()
+        buckets = list(profile_clients("tls").internal.list_buckets())
     assert isinstance(buckets, list)
 
 

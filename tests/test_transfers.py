@@ -13,6 +13,7 @@ from minio import Minio
 from minio.error import S3Error
 
 from django_minio_backend.profiles.model import MinioProfile
+from django_minio_backend.s3 import sdk_requests
 from django_minio_backend.s3.clients import OneAttemptPool, cleanup_timeout
 from django_minio_backend.s3.uploads import IncompleteStreamError, ObjectExistsError, upload
 from django_minio_backend.testing.s3server import S3Server
@@ -214,7 +215,7 @@ def test_failed_abort_does_not_hide_the_original_error(
     # The upload really was left open; clean it up for the next tests.
     (upload_id,) = open_upload_ids(s3_client, bucket, name)
     assert upload_id in caplog.text
-    s3_client._abort_multipart_upload(bucket, name, upload_id)
+    sdk_requests.abort_multipart_upload(s3_client, bucket, name, upload_id)
 
 
 def test_abort_goes_through_the_abort_client(s3_server: S3Server, bucket: str) -> None:

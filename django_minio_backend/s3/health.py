@@ -66,7 +66,8 @@ def check_server(profile_name: str) -> MinioServerStatus:
     started = time.perf_counter()
     try:
         with server_errors(profile_name, profile):
-            clients.internal.list_buckets()
+            # minio 7.2.19 returns a generator that sends nothing until iterated.
+            next(iter(clients.internal.list_buckets()), None)
     except S3Error as exc:
         latency = (time.perf_counter() - started) * 1000
         what = (

@@ -19,6 +19,7 @@ from urllib3 import BaseHTTPResponse
 from urllib3.exceptions import ProtocolError
 
 from django_minio_backend.errors import MISSING_CODES, MinioBackendError, missing_object
+from django_minio_backend.s3 import sdk_requests
 from django_minio_backend.s3.failures import NETWORK_ERRORS
 
 if TYPE_CHECKING:
@@ -245,13 +246,11 @@ class ObjectReader(io.RawIOBase):
         return data
 
     def _open_range(self) -> BaseHTTPResponse:
-        headers: dict[str, str | list[str] | tuple[str]] = {"Range": f"bytes={self._position}-"}
+        headers = {"Range": f"bytes={self._position}-"}
         if self._etag_header:
             headers["If-Match"] = self._etag_header
         try:
-            response = self._client.get_object(
-                bucket_name=self.bucket, object_name=self.key, request_headers=headers
-            )
+            response = sdk_requests.get_object(self._client, self.bucket, self.key, headers)
         except S3Error as exc:
             if exc.code in _CHANGED_CODES:
                 raise ObjectChangedError(self.bucket, self.key, self.profile) from exc

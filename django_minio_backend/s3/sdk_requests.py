@@ -1,23 +1,29 @@
-"""Single S3 write requests with our own headers, sent through the minio SDK.
+"""Single S3 requests with our own headers, sent through the minio SDK.
 
 minio 7.2 has no header argument on ``put_object`` and none on its multipart completion, so a
 conditional write (``If-None-Match: *``) cannot go through the public API. This is the ONE module
 that uses the SDK's internals, and only one private method of it: ``Minio._execute`` (sign, send,
 turn an S3 error answer into ``S3Error``). ``tests/test_sdk_requests.py`` pins its signature, so
 an SDK release that changes it fails the tests instead of failing in production.
+
+minio 7.2.19 made every argument keyword-only and renamed some keywords (7.2.20 went back to the
+7.2.18 API); every call here passes keywords, and ``get_object`` picks the name of the request
+headers argument of the installed release.
 """
 
 from __future__ import annotations
 
 import base64
 import hashlib
-from collections.abc import Mapping, Sequence
-from typing import Final
+import inspect
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, Final
 from xml.etree import ElementTree
 
+import minio.helpers
 from minio import Minio
 from minio.error import InvalidResponseError, MinioException, S3Error
-from urllib3 import BaseHTTPResponse
+from urllib3 import BaseHTTPResponse, HTTPHeaderDict
 
 from django_minio_backend.errors import MinioBackendError
 
@@ -26,6 +32,7 @@ __all__ = [
     "abort_multipart_upload",
     "complete_multipart_upload",
     "create_multipart_upload",
+    "get_object",
     "put_object",
     "upload_part",
 ]
@@ -33,6 +40,16 @@ __all__ = [
 DEFAULT_CONTENT_TYPE: Final = "application/octet-stream"
 PRECONDITION_FAILED: Final = "PreconditionFailed"
 _S3_NS: Final = "{http://s3.amazonaws.com/doc/2006-03-01/}"
+# minio 7.2.19 calls the request headers of get_object extra_headers, and its _execute takes
+# urllib3's HTTPHeaderDict and its own HTTPQueryDict; the other 7.2 releases take plain dicts.
+_KEYWORD_ONLY_SDK: Final = "extra_headers" in inspect.signature(Minio.get_object).parameters
+_GET_HEADERS_KEYWORD: Final = "extra_headers" if _KEYWORD_ONLY_SDK else "request_headers"
+_HEADERS_TYPE: Final[Callable[[Mapping[str, str]], Any]] = (
+    HTTPHeaderDict if _KEYWORD_ONLY_SDK else dict
+)
+_QUERY_TYPE: Final[Callable[[Mapping[str, str]], Any]] = (
+    getattr(minio.helpers, "HTTPQueryDict", dict) if _KEYWORD_ONLY_SDK else dict
+)
 
 
 class ObjectExistsError(MinioBackendError, FileExistsError):
@@ -78,17 +95,25 @@ def _execute(
     """Send one signed request; an S3 ``PreconditionFailed`` becomes ``ObjectExistsError``."""
     try:
         return client._execute(
-            method,
-            bucket,
-            key,
+            method=method,
+            bucket_name=bucket,
+            object_name=key,
             body=body,
-            headers=dict(headers) if headers is not None else None,
-            query_params=dict(query) if query is not None else None,
+            headers=None if headers is None else _HEADERS_TYPE(headers),
+            query_params=None if query is None else _QUERY_TYPE(query),
         )
     except S3Error as exc:
         if exc.code == PRECONDITION_FAILED:
             raise ObjectExistsError(bucket, key) from exc
         raise
+
+
+def get_object(
+    client: Minio, bucket: str, key: str, headers: Mapping[str, str]
+) -> BaseHTTPResponse:
+    """GET an object with request headers of our own (``Range``, ``If-Match``), not preloaded."""
+    arguments: dict[str, object] = {_GET_HEADERS_KEYWORD: dict(headers)}
+    return client.get_object(bucket_name=bucket, object_name=key, **arguments)  # type: ignore[arg-type]
 
 
 def _etag(response: BaseHTTPResponse) -> str:

@@ -505,7 +505,7 @@ class S3Cluster:
 
     @staticmethod
     def _gateway_ready(client: Minio) -> bool:
-        client.list_buckets()
+        list(client.list_buckets())  # minio 7.2.19 returns a lazy generator
         return True
 
     def _wait(self, deadline: float, node: ClusterNode, ready: _Probe) -> None:

@@ -327,7 +327,7 @@ class S3Server:
                     f"ready; end of {self.log_path}:\n{self.log_tail()}"
                 )
             try:
-                client.list_buckets()
+                list(client.list_buckets())  # minio 7.2.19 returns a lazy generator
                 return
             except (S3Error, urllib3.exceptions.HTTPError, OSError) as exc:
                 last_error = exc
