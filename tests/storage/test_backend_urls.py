@@ -59,7 +59,7 @@ def test_download_name_comes_back_from_the_server(private: MinioBackend) -> None
     assert response.status == 200 and response.data == b"%PDF-1.7 data"
     assert response.headers["Content-Type"] == "application/pdf"
     assert response.headers["Content-Disposition"] == (
-        "attachment; filename=\"Grue Q3 100_.pdf\"; "
+        'attachment; filename="Grue Q3 100_.pdf"; '
         "filename*=UTF-8''Gr%C3%BC%C3%9Fe%20%C2%ABQ3%C2%BB%20100%25.pdf"
     )
 
