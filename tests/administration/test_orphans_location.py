@@ -2,22 +2,21 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 
 from django_minio_backend.administration.orphans import find_orphans
 from django_minio_backend.administration.storage_usage import StorageUse
 from django_minio_backend.testing.s3server import S3Server
-from tests.test_orphans import put, testapp_buckets  # noqa: F401  (a fixture)
+from tests.test_orphans import put
+from tests.test_orphans import testapp_buckets as testapp_buckets
 from tests.testapp.models import Document
 
 
 @pytest.mark.django_db
 def test_only_the_fields_prefixes_are_searched_and_names_are_relative(
-    s3_server: S3Server, testapp_buckets: tuple[str, str], settings: Any
+    s3_server: S3Server, request: pytest.FixtureRequest
 ) -> None:
-    media, _static = testapp_buckets
+    media, _static = request.getfixturevalue("testapp_buckets")
     put(s3_server, media, "media/docs/kept.txt", "media/docs/orphan.txt", "docs/kept.txt")
     put(s3_server, media, "static/app.css", "static/docs/kept.txt")
     Document.objects.create(file="docs/kept.txt")

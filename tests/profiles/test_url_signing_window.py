@@ -127,7 +127,7 @@ def test_public_base_url_on_a_private_bucket_is_a_warning(settings: Any) -> None
             "private_buckets": ["priv"],
             "public_buckets": ["pub"],
             "default_bucket": "priv",
-        }  # fmt: skip
+        }
     }
     settings.STORAGES = {
         "media": {

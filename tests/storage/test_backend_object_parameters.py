@@ -40,7 +40,7 @@ def test_every_parameter_is_stored(bucket: str, s3_server: S3Server) -> None:
     storage = MinioBackend(object_parameters=PARAMETERS)
     name = storage.save("p/a.txt", ContentFile(b"x" * 10))
     client: Minio = s3_server.client()
-    stat = client.stat_object(bucket_name=bucket, object_name=f"p/a.txt")
+    stat = client.stat_object(bucket_name=bucket, object_name="p/a.txt")
     headers = {key.lower(): value for key, value in stat.metadata.items()}
     assert headers["cache-control"] == "max-age=86400, public"
     assert headers["content-disposition"] == "attachment"

@@ -174,7 +174,7 @@ def test_without_a_window_the_upstream_attributes_say_off(private: MinioBackend)
     assert private.url_caching_enabled is False and private.url_cache_timeout == 0
 
 
-# --- public base URL --------------------------------------------------------------------------------
+# --- public base URL ------------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(
