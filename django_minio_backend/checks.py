@@ -22,6 +22,7 @@ W001  http_client is given together with connect_timeout/read_timeout/max_retrie
 W002  a storage uses a bucket declared in no list (it is treated as private)
 W003  cert_check is False: TLS certificates are not verified
 W004  several policy hooks for one bucket: only the last one is applied
+W005  a storage on a private bucket has public_base_url: presigned URLs cannot use it
 ====  ===========================================================================================
 """
 
@@ -222,8 +223,31 @@ def _storage_entry_problems(
         if use is not None and use.profile is not None and use.profile not in current.sources:
             setting = f"{options_where}['profile']" if "profile" in entry.options else where
             problems.append(_unknown_profile(use.profile, setting, current))
+        if use is not None and not problems:
+            problems.extend(_unused_base_url(use, entry.options, options_where, current))
         messages.extend(messages_for(problems))
     return messages
+
+
+def _unused_base_url(
+    use: StorageUse, options: Mapping[str, Any], where: str, current: ProfileConfiguration
+) -> list[Problem]:
+    profile = current.profiles.get(use.profile) if use.profile is not None else None
+    if not options.get("public_base_url") or profile is None or use.bucket is None:
+        return []
+    if profile.is_public(use.bucket):
+        return []
+    return [
+        Problem(
+            f"public_base_url is set, but bucket {use.bucket!r} is private: its URLs are "
+            "presigned for the external endpoint and never use the base URL",
+            setting=f"{where}['public_base_url']",
+            hint="remove public_base_url, or list the bucket in public_buckets; a presigned URL "
+            "cannot go through a proxy that rewrites paths (use external_endpoint for a proxy "
+            "that keeps them)",
+            code="W005",
+        )
+    ]
 
 
 def _undeclared_bucket(use: StorageUse, current: ProfileConfiguration) -> Problem | None:

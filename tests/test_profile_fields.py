@@ -96,6 +96,7 @@ def test_flat_settings_and_upstream_options_are_the_documented_ones() -> None:
         "MINIO_DEFAULT_BUCKET": "default_bucket",
         "MINIO_MULTIPART_THRESHOLD": "multipart_threshold",
         "MINIO_MULTIPART_PART_SIZE": "multipart_part_size",
+        "MINIO_URL_CACHE_TIMEOUT": "url_signing_window",
     }
     assert set(FLAT_SETTINGS.values()) | set(extra.values()) <= set(PROFILE_FIELDS)
 

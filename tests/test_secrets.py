@@ -29,6 +29,7 @@ from django.views.debug import ExceptionReporter, technical_500_response
 from minio.error import S3Error
 
 from django_minio_backend import (
+    ConfigurationError,
     MinioBackend,
     MinioBackendStatic,
     MinioProfile,
@@ -472,4 +473,35 @@ def test_migration_of_a_storage_built_from_upstream_options(
     record.add("storage", storage)
     record.texts.append(("migration", migration_text(models.FileField(storage=storage))))
     record.command("makemigrations", "--dry-run", "--verbosity", "3")
+    record.assert_clean()
+
+
+def test_url_option_and_signing_window_errors(
+    recorder: Callable[..., Recorder], settings: Any
+) -> None:
+    access, secret = canary("ak"), canary("sk")
+    record = recorder(access, secret)
+    settings.MINIO_PROFILES = {
+        "default": {"endpoint": "minio:9000", "access_key": access, "secret_key": secret}
+    }
+    storage = MinioBackend(object_parameters={"CacheControl": "x"})
+    for where, options in (
+        ("url-parameter", {"parameters": {"x-bad": "1"}}),
+        ("url-expire", {"expire": 0}),
+        ("url-name", {"download_name": "a\nb"}),
+    ):
+        raised = record.run(where, lambda o=options: storage.url("a.txt", **o))  # type: ignore[misc]
+        assert isinstance(raised, ValueError), where
+    settings.MINIO_PROFILES = {
+        "default": {
+            "endpoint": "minio:9000",
+            "access_key": access,
+            "secret_key": secret,
+            "url_expiry": 60,
+            "url_signing_window": 60,
+        }
+    }
+    assert isinstance(record.run("window", get_profiles), ConfigurationError)
+    record.command("check")
+    record.command("minio_profiles")
     record.assert_clean()

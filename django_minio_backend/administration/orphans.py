@@ -101,24 +101,43 @@ def referencing_fields(
     profile_name: str, bucket: str, uses: Iterable[StorageUse] | None = None
 ) -> tuple[FileField, ...]:
     """The model fields whose storage stores files in ``bucket`` of profile ``profile_name``."""
+    return tuple(use.field for use in _field_uses(profile_name, bucket, uses) if use.field)
+
+
+def _field_uses(
+    profile_name: str, bucket: str, uses: Iterable[StorageUse] | None
+) -> tuple[StorageUse, ...]:
     return tuple(
-        use.field
+        use
         for use in (storage_uses() if uses is None else uses)
         if use.field is not None and use.profile == profile_name and use.bucket == bucket
     )
 
 
-def _referenced_names(fields: Iterable[FileField]) -> set[str]:
-    """Every file name stored in ``fields`` (rows read in chunks)."""
+def _listed_prefixes(uses: Iterable[StorageUse]) -> tuple[str, ...]:
+    """The key prefixes to search: the fields' locations, or the whole bucket when a field
+    stores at its root (objects of other prefixes, static files say, are never judged)."""
+    locations = {use.location for use in uses}
+    if "" in locations:
+        return ("",)
+    return tuple(sorted(f"{location}/" for location in locations))
+
+
+def _referenced_names(uses: Iterable[StorageUse]) -> set[str]:
+    """Every object key stored in the fields of ``uses`` (rows read in chunks)."""
     names: set[str] = set()
-    for field in fields:
+    for use in uses:
+        field = use.field
+        if field is None:
+            continue
+        prefix = f"{use.location}/" if use.location else ""
         column = field.attname
         rows = (
             field.model._base_manager.exclude(**{f"{column}__isnull": True})
             .exclude(**{column: ""})
             .values_list(column, flat=True)
         )
-        names.update(str(name) for name in rows.iterator(chunk_size=DB_CHUNK))
+        names.update(prefix + str(name) for name in rows.iterator(chunk_size=DB_CHUNK))
     return names
 
 
@@ -153,7 +172,9 @@ class OrphanSearch:
         clients: ProfileClients,
         referenced_names: set[str],
         cutoff: datetime,
+        prefixes: tuple[str, ...] = ("",),
     ) -> None:
+        self.prefixes = prefixes
         self.profile_name = profile_name
         self.bucket = bucket
         self.clients = clients
@@ -170,8 +191,13 @@ class OrphanSearch:
 
     def _orphans(self) -> Iterator[str]:
         with _server_errors(self.profile_name, self.bucket, self.clients):
-            listing = self.clients.internal.list_objects(bucket_name=self.bucket, recursive=True)
-            for item in listing:
+            listings = (
+                self.clients.internal.list_objects(
+                    bucket_name=self.bucket, prefix=prefix or None, recursive=True
+                )
+                for prefix in self.prefixes
+            )
+            for item in itertools.chain.from_iterable(listings):
                 name = item.object_name
                 if item.is_dir or name is None or name.endswith("/"):
                     continue  # a folder marker, not a file
@@ -213,7 +239,7 @@ def find_orphans(
     raises ``OrphanError`` for server and network failures.
     """
     clients = profile_clients(profile_name)
-    fields = referencing_fields(profile_name, bucket, uses)
+    fields = _field_uses(profile_name, bucket, uses)
     if not fields:
         raise UnreferencedBucketError(
             f"no FileField stores files in bucket {bucket!r} of profile {profile_name!r}: "
@@ -222,7 +248,9 @@ def find_orphans(
     read_at = timezone.now()
     referenced = _referenced_names(fields)
     cutoff = read_at - max(min_age, timedelta(0))
-    return OrphanSearch(profile_name, bucket, clients, referenced, cutoff)
+    return OrphanSearch(
+        profile_name, bucket, clients, referenced, cutoff, prefixes=_listed_prefixes(fields)
+    )
 
 
 def _batches(names: Iterable[str], size: int) -> Iterator[list[str]]:

@@ -68,6 +68,7 @@ class StorageUse:
     field: FileField | None = attrs.field(default=None, eq=False)
     alias: str | None = None
     problems: tuple[Problem, ...] = ()
+    location: str = ""  # the storage's key prefix ("" for the bucket's root)
 
 
 def storage_entries() -> tuple[StorageEntry, ...]:
@@ -136,7 +137,15 @@ def _use_of(
         profile_name = storage.profile_name
     except ConfigurationError as exc:  # MINIO_* options matching no STORAGES entry
         return StorageUse(label, None, None, static, field, alias, exc.problems)
-    return StorageUse(label, profile_name, _bucket_of(storage, profile_name), static, field, alias)
+    return StorageUse(
+        label,
+        profile_name,
+        _bucket_of(storage, profile_name),
+        static,
+        field,
+        alias,
+        location=storage.object_options.location,
+    )
 
 
 def _bucket_of(storage: MinioBackend, profile_name: str) -> str | None:

@@ -70,6 +70,7 @@ class MinioProfileDict(TypedDict, total=False):
     external_use_https: bool | None
     region: str
     url_expiry: timedelta | int
+    url_signing_window: timedelta | int | None
     private_buckets: list[str] | tuple[str, ...]
     public_buckets: list[str] | tuple[str, ...]
     default_bucket: str
@@ -198,6 +199,15 @@ def _as_timedelta(value: timedelta | int) -> timedelta:
     return value  # type: ignore[return-value]
 
 
+def _as_optional_timedelta(value: timedelta | int | None) -> timedelta | None:
+    return None if value is None else _as_timedelta(value)
+
+
+def _upstream_cache_timeout(value: Any) -> Any:
+    """``MINIO_URL_CACHE_TIMEOUT`` counts seconds (the cache time of upstream 4.x's URLs)."""
+    return _as_optional_timedelta(value) if isinstance(value, int | timedelta) else value
+
+
 def _hours(value: Any) -> Any:
     """``MINIO_URL_EXPIRY_HOURS`` counts hours, unlike the profile field which counts seconds."""
     if isinstance(value, int | float) and not isinstance(value, bool):
@@ -307,6 +317,23 @@ class MinioProfile:
             seed_value=_hours,
             doc="How long a presigned URL of a private bucket stays valid: 1 second to 7 days. "
             "A dict or TOML may give an int number of seconds.",
+        ),
+    )
+    url_signing_window: timedelta | None = attrs.field(
+        default=None,
+        converter=_as_optional_timedelta,
+        metadata=field_spec(
+            rule=rules.url_signing_window,
+            hint="use a timedelta shorter than url_expiry, such as timedelta(hours=1) (an int "
+            "counts seconds), or None to sign every URL at the current second",
+            upstream="MINIO_URL_CACHE_TIMEOUT",
+            seed_value=_upstream_cache_timeout,
+            doc="Cacheable presigned URLs: each is signed at the start of the current window "
+            "(windows start at multiples of it since the Unix epoch, UTC), so `url()` returns "
+            "the same string for the whole window and browsers and CDNs can cache the object. "
+            "A URL stays valid for at least `url_expiry - window`; must be shorter than "
+            "`url_expiry`. `None` (default): off. Upstream 4.x's `MINIO_URL_CACHING_ENABLED` "
+            "with `MINIO_URL_CACHE_TIMEOUT` set it.",
         ),
     )
     private_buckets: tuple[str, ...] = attrs.field(
@@ -521,7 +548,26 @@ def profile_problems(values: Mapping[str, Any]) -> list[Problem]:
         else:
             valid[name] = value
     problems.extend(_bucket_problems(valid))
+    problems.extend(_window_problems(valid))
     return problems
+
+
+def _window_problems(valid: Mapping[str, Any]) -> list[Problem]:
+    window = valid.get("url_signing_window")
+    expiry = valid.get("url_expiry")
+    if window is None or expiry is None:
+        return []
+    if window >= expiry:
+        return [
+            Problem(
+                f"must be shorter than url_expiry ({rules.human_duration(expiry)}), got "
+                f"{rules.human_duration(window)}: a URL signed at the start of a window would "
+                "expire before the window ends",
+                setting="url_signing_window",
+                hint=FIELD_SPECS["url_signing_window"].hint,
+            )
+        ]
+    return []
 
 
 def _bucket_problems(valid: Mapping[str, Any]) -> list[Problem]:

@@ -32,6 +32,7 @@ __all__ = [
     "bucket_list",
     "byte_size",
     "endpoint",
+    "human_duration",
     "human_size",
     "integer",
     "optional_path",
@@ -42,6 +43,7 @@ __all__ = [
     "secret",
     "shown",
     "url_expiry",
+    "url_signing_window",
 ]
 
 Rule = Callable[[Any], "str | None"]
@@ -186,11 +188,24 @@ def url_expiry(value: Any) -> str | None:
     if not isinstance(value, timedelta):
         return f"expected a timedelta or a number of seconds, got {shown(value)}"
     if not timedelta(seconds=1) <= value <= MAX_URL_EXPIRY:
-        return f"must be between 1 second and 7 days, got {_human_duration(value)}"
+        return f"must be between 1 second and 7 days, got {human_duration(value)}"
     return None
 
 
-def _human_duration(value: timedelta) -> str:
+def url_signing_window(value: Any) -> str | None:
+    """``None`` (off) or a whole number of seconds, at least 1 second and at most 7 days."""
+    if value is None:
+        return None
+    if not isinstance(value, timedelta):
+        return f"expected a timedelta, a number of seconds or None, got {shown(value)}"
+    if not timedelta(seconds=1) <= value <= MAX_URL_EXPIRY:
+        return f"must be between 1 second and 7 days, got {human_duration(value)}"
+    if value % timedelta(seconds=1):
+        return f"must be a whole number of seconds, got {human_duration(value)}"
+    return None
+
+
+def human_duration(value: timedelta) -> str:
     if value.total_seconds() and value % timedelta(days=1) == timedelta(0):
         days = value.days
         return f"{days} day" + ("s" if abs(days) != 1 else "")

@@ -7,7 +7,8 @@ dropped when Django's ``setting_changed`` signal fires (so ``override_settings``
 from __future__ import annotations
 
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from datetime import timedelta
 from types import MappingProxyType
 from typing import Any, Final
 
@@ -17,7 +18,7 @@ from django.core.signals import setting_changed
 from django.dispatch import receiver
 
 from django_minio_backend.errors import ConfigurationError, Problem
-from django_minio_backend.profiles.model import FIELD_SPECS, MinioProfile
+from django_minio_backend.profiles.model import FIELD_SPECS, MAX_URL_EXPIRY, MinioProfile
 from django_minio_backend.profiles.parsing import try_parse_profile
 
 __all__ = [
@@ -40,7 +41,13 @@ FLAT_SETTINGS: Final[Mapping[str, str]] = MappingProxyType(
 OPTIONS_SETTINGS: Final[Mapping[str, str]] = MappingProxyType(
     {key: name for name, spec in FIELD_SPECS.items() for key in spec.options_keys}
 )
-IGNORED_OPTIONS: Final = frozenset({"MINIO_MULTIPART_UPLOAD"})  # we always stream
+# We always stream; URLs are made cacheable by signing them per window, not kept in a cache.
+IGNORED_OPTIONS: Final = frozenset({"MINIO_MULTIPART_UPLOAD", "MINIO_URL_CACHE_PREFIX"})
+# Upstream 4.x caches URLs when this is True, for MINIO_URL_CACHE_TIMEOUT seconds (default 80 %
+# of the expiry); we sign them per window of that length (the url_signing_window field).
+URL_CACHING_OPTION: Final = "MINIO_URL_CACHING_ENABLED"
+URL_CACHE_TIMEOUT_OPTION: Final = "MINIO_URL_CACHE_TIMEOUT"
+UPSTREAM_CACHE_SHARE: Final = 0.8
 
 # The name a problem of a field is shown under when the field was not given (a missing endpoint).
 _FLAT_KEY_OF: Final = {name: key for key, name in FLAT_SETTINGS.items()}
@@ -88,6 +95,9 @@ def _from_upper_case(
 
     data: dict[str, Any] = {}
     problems: list[Problem] = []
+    if where is not None:
+        values, caching_problems = _url_caching(values, label)
+        problems.extend(caching_problems)
     for key, value in values.items():
         if key in IGNORED_OPTIONS:
             continue
@@ -113,6 +123,33 @@ def _from_upper_case(
     if problems:
         return None, [problem.for_profile(name) for problem in problems]
     return profile, []
+
+
+def _url_caching(
+    values: Mapping[str, Any], label: Callable[[str], str]
+) -> tuple[dict[str, Any], list[Problem]]:
+    """Upstream 4.x's URL cache as a signing window: ``MINIO_URL_CACHE_TIMEOUT`` counts only
+    when ``MINIO_URL_CACHING_ENABLED`` is True, and defaults to 80 % of the URL expiry."""
+    values = dict(values)
+    enabled = values.pop(URL_CACHING_OPTION, False)
+    if enabled is None:
+        enabled = False
+    if not isinstance(enabled, bool):
+        problem = Problem(
+            f"expected True or False, got {type(enabled).__name__}",
+            setting=label(URL_CACHING_OPTION),
+            hint="use True or False (a Python bool, not a string)",
+        )
+        return values, [problem]
+    if not enabled:
+        values.pop(URL_CACHE_TIMEOUT_OPTION, None)
+    elif values.get(URL_CACHE_TIMEOUT_OPTION) is None:
+        expiry = FIELD_SPECS["url_expiry"].seed_value
+        hours = values.get(FIELD_SPECS["url_expiry"].seed or "")
+        expires = MAX_URL_EXPIRY if hours is None or expiry is None else expiry(hours)
+        if isinstance(expires, timedelta):
+            values[URL_CACHE_TIMEOUT_OPTION] = int(expires.total_seconds() * UPSTREAM_CACHE_SHARE)
+    return values, []
 
 
 def _is_upstream_options(options: Mapping[str, Any]) -> bool:

@@ -2,7 +2,12 @@
 
 The SDK's presigner rebuilds its URL machinery on every call; ``url()`` is a hot path in templates
 listing many files, so this module signs with a signing key cached per day and a timestamp cached
-per second. The output is the URL the SDK would build; a test compares both for many keys.
+per second. The output is the URL the SDK would build; a test compares both for many keys and
+response overrides.
+
+With a signing window, URLs are signed at the start of the current window (multiples of the
+window since the Unix epoch, UTC): every URL of an object is the same string for the whole window,
+so browsers and CDNs can cache what it points to.
 """
 
 from __future__ import annotations
@@ -10,15 +15,39 @@ from __future__ import annotations
 import hashlib
 import hmac
 import time
+import unicodedata
+from collections.abc import Mapping
+from datetime import timedelta
 from typing import Final
 from urllib.parse import quote
 
 from django_minio_backend.profiles.model import MinioProfile
+from django_minio_backend.profiles.rules import MAX_URL_EXPIRY
 
-__all__ = ["UrlSigner"]
+__all__ = [
+    "RESPONSE_PARAMETERS",
+    "UrlSigner",
+    "content_disposition",
+    "expiry_seconds",
+    "response_parameters",
+]
 
 _ALGORITHM: Final = "AWS4-HMAC-SHA256"
 _DEFAULT_PORTS: Final = {"http": "80", "https": "443"}
+_MAX_EXPIRY_SECONDS: Final = int(MAX_URL_EXPIRY.total_seconds())
+
+# The response headers S3 lets a presigned GET override (query parameters of that name).
+RESPONSE_PARAMETERS: Final = (
+    "response-cache-control",
+    "response-content-disposition",
+    "response-content-encoding",
+    "response-content-language",
+    "response-content-type",
+    "response-expires",
+)
+# RFC 5987 attr-char: what stays unescaped in filename*=UTF-8''...
+_ATTR_CHARS: Final = "!#$&+-.^_`|~"
+_FALLBACK_REPLACED: Final = str.maketrans({'"': "_", "\\": "_", "%": "_"})
 
 
 def _hmac(key: bytes, message: str) -> bytes:
@@ -31,6 +60,98 @@ def _host(endpoint: str, scheme: str) -> str:
     if host and port == _DEFAULT_PORTS[scheme] and not endpoint.endswith("]"):
         return host
     return endpoint
+
+
+def _is_header_text(value: str) -> bool:
+    return value.isprintable() and value.isascii()
+
+
+def expiry_seconds(expire: timedelta | int) -> int:
+    """``expire`` (a timedelta or a number of seconds) in whole seconds, 1 s to 7 days."""
+    if isinstance(expire, timedelta):
+        seconds = int(expire.total_seconds())
+    elif isinstance(expire, int) and not isinstance(expire, bool):
+        seconds = expire
+    else:
+        raise TypeError(
+            f"expire must be a timedelta or a number of seconds, got {type(expire).__name__}"
+        )
+    if not 1 <= seconds <= _MAX_EXPIRY_SECONDS:
+        raise ValueError(
+            f"expire must be between 1 second and 7 days (SigV4's limit), got {seconds} seconds"
+        )
+    return seconds
+
+
+def _ascii_fallback(name: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", name)
+    ascii_only = "".join(char for char in decomposed if char.isascii() and char.isprintable())
+    return ascii_only.translate(_FALLBACK_REPLACED).strip() or "download"
+
+
+def content_disposition(download_name: str | None, inline: bool | None) -> str | None:
+    """The ``Content-Disposition`` a browser gets: ``attachment`` (or ``inline``) and, for a
+    file name, an ASCII ``filename`` for old clients plus the exact name as RFC 5987
+    ``filename*``; ``None`` when neither is asked for."""
+    if download_name is None:
+        if inline is None:
+            return None
+        return "inline" if inline else "attachment"
+    if not isinstance(download_name, str) or not download_name.strip():
+        raise ValueError(f"download_name must be a non-empty string, got {download_name!r}")
+    if not download_name.isprintable():
+        raise ValueError(f"download_name {download_name!r} holds a control character")
+    disposition = "inline" if inline else "attachment"
+    encoded = quote(download_name, safe=_ATTR_CHARS)
+    return (
+        f"{disposition}; filename=\"{_ascii_fallback(download_name)}\"; filename*=UTF-8''{encoded}"
+    )
+
+
+def response_parameters(
+    *,
+    download_name: str | None = None,
+    inline: bool | None = None,
+    content_type: str | None = None,
+    parameters: Mapping[str, str] | None = None,
+) -> dict[str, str]:
+    """The ``response-*`` query parameters of ``url()``'s options, checked; ``{}`` for none."""
+    query: dict[str, str] = {}
+    if parameters:
+        if not isinstance(parameters, Mapping):
+            raise TypeError(f"parameters must be a dict, got {type(parameters).__name__}")
+        for name, value in parameters.items():
+            if name not in RESPONSE_PARAMETERS:
+                raise ValueError(
+                    f"unknown URL parameter {name!r}; S3 overrides only "
+                    + ", ".join(RESPONSE_PARAMETERS)
+                )
+            if not isinstance(value, str) or not _is_header_text(value):
+                raise ValueError(
+                    f"URL parameter {name!r} must be printable ASCII (an HTTP header value), "
+                    f"got {value!r}"
+                )
+            query[name] = value
+    if inline is not None and not isinstance(inline, bool):
+        raise TypeError(f"inline must be True, False or None, got {inline!r}")
+    disposition = content_disposition(download_name, inline)
+    if disposition is not None:
+        if "response-content-disposition" in query:
+            raise ValueError(
+                "give download_name/inline or parameters['response-content-disposition'], not both"
+            )
+        query["response-content-disposition"] = disposition
+    if content_type is not None:
+        if not isinstance(content_type, str) or "/" not in content_type:
+            raise ValueError(
+                f"content_type must be a MIME type such as 'text/plain', got {content_type!r}"
+            )
+        if not _is_header_text(content_type):
+            raise ValueError(f"content_type {content_type!r} must be printable ASCII")
+        if "response-content-type" in query:
+            raise ValueError("give content_type or parameters['response-content-type'], not both")
+        query["response-content-type"] = content_type
+    return query
 
 
 class UrlSigner:
@@ -47,6 +168,7 @@ class UrlSigner:
         "_secret_key",
         "_signing_key",
         "_stamp",
+        "_window",
     )
 
     def __init__(self, profile: MinioProfile) -> None:
@@ -57,6 +179,8 @@ class UrlSigner:
         self._secret_key = profile.secret_key
         self._region = profile.region
         self._expires = int(profile.url_expiry.total_seconds())
+        window = profile.url_signing_window
+        self._window = 0 if window is None else int(window.total_seconds())
         self._day = ""
         self._signing_key = b""
         self._second = -1
@@ -73,19 +197,35 @@ class UrlSigner:
             self._signing_key, self._day = key, day
         return self._signing_key
 
-    def _timestamp(self, now: float | None) -> str:
+    def _timestamp(self, now: float | None, expires: int) -> str:
         second = int(time.time() if now is None else now)
+        window = self._window
+        # A URL valid for no longer than the window would expire inside it: signed now instead.
+        if window and expires > window:
+            second -= second % window
         if second != self._second:
             self._stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(second))
             self._second = second
         return self._stamp
 
-    def presigned_get(self, bucket: str, key: str, *, now: float | None = None) -> str:
+    def presigned_get(
+        self,
+        bucket: str,
+        key: str,
+        *,
+        expires: int | None = None,
+        response: Mapping[str, str] | None = None,
+        now: float | None = None,
+    ) -> str:
         """A URL that lets anyone holding it GET ``bucket/key`` until it expires.
 
-        ``now`` (seconds since the epoch) is for tests; by default the current time is used.
+        ``expires`` (seconds, checked by ``expiry_seconds``) overrides the profile's
+        ``url_expiry``; ``response`` holds checked ``response-*`` overrides. ``now`` (seconds
+        since the epoch) is for tests; by default the current time is used.
         """
-        stamp = self._timestamp(now)
+        if expires is None:
+            expires = self._expires
+        stamp = self._timestamp(now, expires)
         day = stamp[:8]
         scope = f"{day}/{self._region}/s3/aws4_request"
         path = f"/{quote(bucket)}/{quote(key)}"
@@ -93,10 +233,21 @@ class UrlSigner:
             f"X-Amz-Algorithm={_ALGORITHM}"
             f"&X-Amz-Credential={quote(self._access_key, safe='')}%2F{quote(scope, safe='')}"
             f"&X-Amz-Date={stamp}"
-            f"&X-Amz-Expires={self._expires}"
+            f"&X-Amz-Expires={expires}"
             "&X-Amz-SignedHeaders=host"
         )
-        canonical = f"GET\n{path}\n{query}\nhost:{self._host}\n\nhost\nUNSIGNED-PAYLOAD"
+        if response:
+            # Every response-* name sorts after the X-Amz-* ones: the canonical query is the
+            # signing parameters followed by the overrides, in name order; the URL lists the
+            # overrides first, as the SDK does.
+            overrides = "&".join(
+                f"{name}={quote(response[name], safe='')}" for name in sorted(response)
+            )
+            canonical_query = f"{query}&{overrides}"
+            query = f"{overrides}&{query}"
+        else:
+            canonical_query = query
+        canonical = f"GET\n{path}\n{canonical_query}\nhost:{self._host}\n\nhost\nUNSIGNED-PAYLOAD"
         digest = hashlib.sha256(canonical.encode("utf-8")).hexdigest()
         to_sign = f"{_ALGORITHM}\n{stamp}\n{scope}\n{digest}"
         signature = hmac.new(

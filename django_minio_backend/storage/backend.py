@@ -16,7 +16,7 @@ import stat
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import IO, Any, ClassVar, Final
 from urllib.parse import quote
 
@@ -41,8 +41,14 @@ from django_minio_backend.s3.health import MinioServerStatus, check_server
 from django_minio_backend.s3.keys import MAX_KEY_BYTES, MAX_SEGMENT_BYTES, object_key, prefix_key
 from django_minio_backend.s3.object_reader import ObjectReader, open_object
 from django_minio_backend.s3.uploads import ObjectExistsError, upload
+from django_minio_backend.s3.url_signing import expiry_seconds, response_parameters
 from django_minio_backend.storage.content_types import content_type_for, is_active_content
-from django_minio_backend.storage.options import ObjectOptions, object_options_from
+from django_minio_backend.storage.options import (
+    ObjectOptions,
+    object_options_from,
+    object_parameter_problems,
+    object_parameters_headers,
+)
 
 __all__ = ["MinioBackend", "MinioBackendStatic", "MinioObjectFile"]
 
@@ -52,6 +58,7 @@ WHOLE_READ_LIMIT: Final = 1024 * 1024
 STAT_REUSE_SECONDS: Final = 1.0
 MAX_LISTED_DIRECTORIES: Final = 10_000
 MAX_RENAMES: Final = 100
+UPSTREAM_CACHE_PREFIX: Final = "minio_url_"  # 4.x's default; we keep no URL cache
 
 
 class MinioObjectFile(File):  # type: ignore[type-arg]
@@ -209,7 +216,11 @@ class MinioBackend(Storage):
         default = profile.static_bucket if self.uses_static_bucket else profile.default_bucket
         bucket = self._bucket_arg or default
         public = profile.is_public(bucket)
-        prefix = f"{profile.external_base_url}/{quote(bucket)}/"
+        base_url = self.object_options.public_base_url
+        if base_url is None:
+            prefix = f"{profile.external_base_url}/{quote(bucket)}/"
+        else:
+            prefix = f"{base_url}/"
         target = _Target(current, clients, name, bucket, public, prefix)
         self._target = target
         return target
@@ -244,7 +255,27 @@ class MinioBackend(Storage):
         kept) to fit ``max_length`` characters, and also S3's 1024-byte key and the servers'
         255-byte file name, counted in UTF-8 and cut on whole characters.
         """
-        return object_key(_fitted(name, max_length))
+        return object_key(_fitted(name, max_length, reserved=self._reserved_bytes))
+
+    @property
+    def _reserved_bytes(self) -> int:
+        location = self.object_options.location
+        return len(location.encode("utf-8")) + 1 if location else 0
+
+    def _key(self, name: str) -> str:
+        """The object key of the storage name ``name``: under ``location`` when one is set.
+
+        ``name`` is checked on its own first, so that no name (``..``, ``/abs``) can leave the
+        location.
+        """
+        key = object_key(name)
+        location = self.object_options.location
+        return object_key(f"{location}/{key}") if location else key
+
+    def _relative(self, key: str) -> str:
+        """The storage name of the object key ``key`` (``key`` without ``location/``)."""
+        location = self.object_options.location
+        return key[len(location) + 1 :] if location else key
 
     def _save(self, name: str, content: Any) -> str:
         return self._save_available(name, content, None)
@@ -262,7 +293,7 @@ class MinioBackend(Storage):
             # free name first (HEAD requests); only a save racing for that name still fails.
             name = self.get_available_name(name, max_length)
         for attempt in range(MAX_RENAMES):
-            key = object_key(name)
+            key = self._key(name)
             _rewind(content, name, attempt)
             stream, size = _upload_stream(content)
             try:
@@ -295,6 +326,18 @@ class MinioBackend(Storage):
         content_type = content_type_for(name, content)
         headers = {"Content-Type": content_type}
         headers.update(self.object_options.headers())
+        parameters = self.get_object_parameters(name)
+        problems = object_parameter_problems(parameters)
+        if problems:
+            raise ConfigurationError(
+                Problem(
+                    "; ".join(problems),
+                    setting=f"{type(self).__name__}.get_object_parameters({name!r})",
+                    hint="return a dict of the keys of the object_parameters option",
+                    code="E008",
+                )
+            )
+        headers.update(object_parameters_headers(parameters))
         if (
             self.guards_active_content
             and not self.object_options.inline_active_content
@@ -305,8 +348,15 @@ class MinioBackend(Storage):
             headers["Content-Disposition"] = "attachment"
         return headers
 
+    def get_object_parameters(self, name: str) -> dict[str, Any]:
+        """The ``object_parameters`` of the object ``name`` (a storage name); override it for
+        per-object values. Called for every write; the keys are those of the option."""
+        return dict(self.object_options.object_parameters)
+
     def _alternative(self, name: str, max_length: int | None) -> str:
-        return object_key(_fitted(name, max_length, self.get_alternative_name))
+        return object_key(
+            _fitted(name, max_length, self.get_alternative_name, reserved=self._reserved_bytes)
+        )
 
     def get_available_name(self, name: str, max_length: int | None = None) -> str:
         """A free name; with ``replace_existing`` the name itself (it will be overwritten)."""
@@ -317,7 +367,7 @@ class MinioBackend(Storage):
     def delete(self, name: str) -> None:
         """Remove the object; a missing object is not an error."""
         self._forget_stats()
-        key = object_key(name)
+        key = self._key(name)
         target = self._resolve()
         with self._requests(target):
             target.clients.internal.remove_object(bucket_name=target.bucket, object_name=key)
@@ -330,7 +380,7 @@ class MinioBackend(Storage):
                 f"{type(self).__name__} opens objects for reading only (mode {mode!r}); "
                 "write with save()"
             )
-        key = object_key(name)
+        key = self._key(name)
 
         def fetch() -> ObjectReader:
             target = self._resolve()
@@ -351,7 +401,7 @@ class MinioBackend(Storage):
             recent_name, recent_stat, taken_at = recent
             if recent_name == name and time.monotonic() - taken_at < STAT_REUSE_SECONDS:
                 return recent_stat
-        key = object_key(name)
+        key = self._key(name)
         target = self._resolve()
         with self._requests(target, key):
             stat = target.clients.internal.stat_object(bucket_name=target.bucket, object_name=key)
@@ -390,7 +440,8 @@ class MinioBackend(Storage):
 
     def listdir(self, path: str) -> tuple[list[str], list[str]]:
         """Directories and files directly under ``path``, like a filesystem (one level)."""
-        prefix = prefix_key(path)
+        relative_prefix = prefix_key(path)
+        prefix = self._listing_prefix(path)
         target = self._resolve()
         directories: list[str] = []
         files: list[str] = []
@@ -407,19 +458,78 @@ class MinioBackend(Storage):
                     files.append(relative)
         if len(self._listed_directories) > MAX_LISTED_DIRECTORIES:
             self._listed_directories.clear()
-        self._listed_directories.update(prefix + directory for directory in directories)
+        self._listed_directories.update(relative_prefix + directory for directory in directories)
         return directories, files
 
-    def url(self, name: str | None) -> str:
+    def _listing_prefix(self, path: str) -> str:
+        """The key prefix that lists the directory ``path`` (a storage name)."""
+        relative = prefix_key(path)
+        if relative:
+            return self._key(relative[:-1]) + "/"
+        location = self.object_options.location
+        return f"{location}/" if location else ""
+
+    def url(
+        self,
+        name: str | None,
+        *,
+        expire: timedelta | int | None = None,
+        download_name: str | None = None,
+        inline: bool | None = None,
+        content_type: str | None = None,
+        parameters: Mapping[str, str] | None = None,
+    ) -> str:
         """A browser URL on the external endpoint: plain when public, presigned when private.
 
-        Makes no network call.
+        ``expire`` (timedelta or seconds, 1 s to 7 days) overrides the profile's ``url_expiry``;
+        ``download_name`` is the file name a browser saves under (``inline=True``: shown in the
+        browser); ``content_type`` the type it is served as; ``parameters`` other ``response-*``
+        overrides. Any of them gives a presigned URL, also on a public bucket. Makes no network
+        call.
         """
-        key = object_key(name or "")
+        key = self._key(name or "")
         target = self._resolve()
-        if target.public:
-            return target.public_prefix + quote(key)
-        return target.clients.signer.presigned_get(target.bucket, key)
+        if (
+            expire is None
+            and download_name is None
+            and inline is None
+            and content_type is None
+            and not parameters
+        ):
+            if target.public:
+                return target.public_prefix + quote(key)
+            return target.clients.signer.presigned_get(target.bucket, key)
+        try:
+            expires = None if expire is None else expiry_seconds(expire)
+            response = response_parameters(
+                download_name=download_name,
+                inline=inline,
+                content_type=content_type,
+                parameters=parameters,
+            )
+        except (TypeError, ValueError) as exc:
+            raise type(exc)(f"url({name!r}): {exc}") from None
+        return target.clients.signer.presigned_get(
+            target.bucket, key, expires=expires, response=response
+        )
+
+    # --- upstream 4.x's URL cache attributes, read from the profile -----------------------------
+
+    @property
+    def url_caching_enabled(self) -> bool:
+        """True when the profile signs URLs per window (``url_signing_window``)."""
+        return self._resolve().clients.profile.url_signing_window is not None
+
+    @property
+    def url_cache_timeout(self) -> int:
+        """The signing window in seconds; 0 when off."""
+        window = self._resolve().clients.profile.url_signing_window
+        return 0 if window is None else int(window.total_seconds())
+
+    @property
+    def cache_prefix(self) -> str:
+        """Upstream's cache-key prefix; kept for code that reads it, used for nothing."""
+        return UPSTREAM_CACHE_PREFIX
 
     def path(self, name: str) -> str:
         raise NotImplementedError("objects in MinIO have no local filesystem path; use open()")
@@ -510,19 +620,24 @@ def _utf8_length(text: str) -> int:
     return len(text.encode("utf-8", "surrogatepass"))
 
 
-def _fits(name: str, max_length: int | None) -> bool:
+def _fits(name: str, max_length: int | None, reserved: int = 0) -> bool:
     return (
         (max_length is None or len(name) <= max_length)
-        and _utf8_length(name) <= MAX_KEY_BYTES
+        and _utf8_length(name) <= MAX_KEY_BYTES - reserved
         and _utf8_length(posixpath.basename(name)) <= MAX_SEGMENT_BYTES
     )
 
 
 def _fitted(
-    name: str, max_length: int | None, alternative: Callable[[str, str], str] | None = None
+    name: str,
+    max_length: int | None,
+    alternative: Callable[[str, str], str] | None = None,
+    *,
+    reserved: int = 0,
 ) -> str:
     """``name`` (or the ``alternative(root, ext)`` of it) with its file root cut until it fits
-    ``max_length`` and the key limits; the cut comes before an alternative's random suffix."""
+    ``max_length`` and the key limits (less ``reserved`` bytes, a location's); the cut comes
+    before an alternative's random suffix."""
     directory, slash, file_name = name.rpartition("/")  # not posixpath.split: keeps "a//b"
     file_root, file_ext = posixpath.splitext(file_name)
 
@@ -531,7 +646,7 @@ def _fitted(
         return directory + slash + root
 
     fitted = candidate()
-    while file_root and not _fits(fitted, max_length):
+    while file_root and not _fits(fitted, max_length, reserved):
         file_root = file_root[:-1]
         fitted = candidate()
     if not file_root:

@@ -25,7 +25,7 @@ from django.contrib.staticfiles.storage import HashedFilesMixin, ManifestFilesMi
 from django.core.files import File
 from django.core.files.storage import Storage
 
-from django_minio_backend.s3.keys import object_key, prefix_key
+from django_minio_backend.s3.keys import object_key
 from django_minio_backend.storage.backend import MinioBackendStatic
 
 if TYPE_CHECKING:
@@ -182,11 +182,11 @@ class MinioManifestStaticStorage(ManifestFilesMixin, MinioBackendStatic):  # typ
 
     def _directory_etags(self, directory: str) -> dict[str, str]:
         """Name -> ETag of the objects directly in ``directory`` (one paged listing)."""
-        prefix = prefix_key(directory)
+        prefix = self._listing_prefix(directory)
         target = self._resolve()
         with self._requests(target):
             return {
-                item.object_name: item.etag or ""
+                self._relative(item.object_name): item.etag or ""
                 for item in target.clients.internal.list_objects(
                     bucket_name=target.bucket, prefix=prefix
                 )

@@ -48,6 +48,7 @@ _LABELS: Final = {
     "external_base_url": "external base URL",
     **{field: field.replace("_", " ") for field in FIELD_SPECS},
     "url_expiry": "url expiry (s)",
+    "url_signing_window": "url signing window (s)",
     "storages": "used by",
 }
 
