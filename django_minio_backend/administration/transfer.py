@@ -49,6 +49,7 @@ from django_minio_backend.storage.backend import MinioBackend
 __all__ = [
     "DEFAULT_WORKERS",
     "SHA256_METADATA",
+    "SOURCE_ETAG_METADATA",
     "Entry",
     "FileOutcome",
     "Side",
@@ -61,6 +62,9 @@ __all__ = [
 DEFAULT_WORKERS: Final = 4
 SHA256_METADATA: Final = "sha256"
 """The user metadata key (``x-amz-meta-sha256``) holding the SHA-256 of a copied object."""
+SOURCE_ETAG_METADATA: Final = "source-etag"
+"""The user metadata key holding the ETag of the object a copy was made from (bucket sources):
+a rerun finds an unchanged multipart source without reading it."""
 HASH_CHUNK: Final = 1024 * 1024
 TEMPORARY_PREFIX: Final = ".minio-transfer-"
 """Files being written into a local directory are named so until complete; never listed."""
@@ -71,20 +75,24 @@ Action = Literal["copied", "present", "would-copy", "failed"]
 
 @attrs.frozen
 class Entry:
-    """A file of a side: its name (relative to the side's root), size, and MD5 when known."""
+    """A file of a side: its name (relative to the side's root), size, and MD5 and ETag when
+    known."""
 
     name: str
     size: int
     md5: str | None = None
+    etag: str | None = None
 
 
 @attrs.frozen
 class Stored:
-    """What a side knows of a file without reading it: size, and checksums when stored."""
+    """What a side knows of a file without reading it: size, checksums when stored, and the
+    ETag of the object it was copied from."""
 
     size: int
     md5: str | None = None
     sha256: str | None = None
+    source_etag: str | None = None
 
 
 @attrs.frozen
@@ -182,8 +190,11 @@ class Side(Protocol):
     def open(self, name: str) -> IO[bytes]:
         """The content of ``name``, to read once."""
 
-    def write(self, name: str, stream: IO[bytes], size: int, sha256: str | None) -> None:
-        """Store ``size`` bytes of ``stream`` as ``name``, replacing what is there."""
+    def write(
+        self, name: str, stream: IO[bytes], size: int, sha256: str | None, source_etag: str | None
+    ) -> None:
+        """Store ``size`` bytes of ``stream`` as ``name``, replacing what is there; a bucket
+        records ``sha256`` and ``source_etag`` in the object's metadata."""
 
     def needs_sha256(self, size: int) -> bool:
         """Whether ``write`` should be given the SHA-256 up front for a file of ``size`` bytes."""
@@ -240,7 +251,8 @@ class BucketSide:
                 key = item.object_name
                 if item.is_dir or not key or key.endswith("/"):
                     continue  # a folder marker, not a file
-                yield Entry(key[len(self.root) :], int(item.size or 0), _plain_md5(item.etag))
+                etag = (item.etag or "").strip('"') or None
+                yield Entry(key[len(self.root) :], int(item.size or 0), _plain_md5(etag), etag)
 
     def stored(self, name: str) -> Stored | None:
         try:
@@ -252,7 +264,8 @@ class BucketSide:
             return None
         metadata = stat.metadata or {}
         sha256 = metadata.get(f"x-amz-meta-{SHA256_METADATA}")
-        return Stored(int(stat.size or 0), _plain_md5(stat.etag), sha256 or None)
+        source_etag = metadata.get(f"x-amz-meta-{SOURCE_ETAG_METADATA}")
+        return Stored(int(stat.size or 0), _plain_md5(stat.etag), sha256 or None, source_etag)
 
     def stored_sha256(self, name: str) -> str | None:
         stored = self.stored(name)
@@ -269,11 +282,15 @@ class BucketSide:
         # A single PUT's ETag is the MD5 already; a multipart ETag is no checksum of the content.
         return size > self.clients.profile.multipart_threshold
 
-    def write(self, name: str, stream: IO[bytes], size: int, sha256: str | None) -> None:
+    def write(
+        self, name: str, stream: IO[bytes], size: int, sha256: str | None, source_etag: str | None
+    ) -> None:
         content = _Described(getattr(stream, "content_type", None))
         headers = self.storage.object_headers(name, content)
         if sha256 is not None:
             headers[f"x-amz-meta-{SHA256_METADATA}"] = sha256
+        if source_etag is not None:
+            headers[f"x-amz-meta-{SOURCE_ETAG_METADATA}"] = source_etag
         profile = self.clients.profile
         with self._errors(name):
             upload(
@@ -354,7 +371,9 @@ class DirectorySide:
     def needs_sha256(self, size: int) -> bool:
         return False
 
-    def write(self, name: str, stream: IO[bytes], size: int, sha256: str | None) -> None:
+    def write(
+        self, name: str, stream: IO[bytes], size: int, sha256: str | None, source_etag: str | None
+    ) -> None:
         path = self._path(name)
         path.parent.mkdir(parents=True, exist_ok=True)
         handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=TEMPORARY_PREFIX)
@@ -427,7 +446,9 @@ class StorageSide:
     def needs_sha256(self, size: int) -> bool:
         return False
 
-    def write(self, name: str, stream: IO[bytes], size: int, sha256: str | None) -> None:
+    def write(
+        self, name: str, stream: IO[bytes], size: int, sha256: str | None, source_etag: str | None
+    ) -> None:
         if self.storage.exists(name):
             self.storage.delete(name)
         saved = self.storage.save(name, File(stream, name))
@@ -683,6 +704,8 @@ class _Job:
         had to be found."""
         if stored.size != entry.size:
             return False, None
+        if entry.etag is not None and stored.source_etag == entry.etag:
+            return True, None  # copied from this very source object, unchanged since
         if entry.md5 is not None and stored.md5 is not None:
             return entry.md5 == stored.md5, None
         if stored.sha256 is not None:
@@ -702,7 +725,9 @@ class _Job:
             expected = self.source.stored_sha256(name) or _digests(self.source, name)[1]
         with self.source.open(name) as stream:
             counting = _Counting(stream, self.observer.moved)
-            self.destination.write(name, cast(IO[bytes], counting), entry.size, expected)
+            self.destination.write(
+                name, cast(IO[bytes], counting), entry.size, expected, entry.etag
+            )
         copied = counting.sha256.hexdigest()
         if counting.count != entry.size or (expected is not None and copied != expected):
             with contextlib.suppress(Exception):
