@@ -326,7 +326,9 @@ def test_only_referenced_copies_referenced_files_and_lists_missing_ones(
     assert "1 reference to missing files" in out
     assert err == "referenced but missing on both sides: docs/missing.txt\n"
 
-    no_fields, _, error = run_failing(str(tmp_path), str(tmp_path / "elsewhere"), "--only-referenced")
+    no_fields, _, error = run_failing(
+        str(tmp_path), str(tmp_path / "elsewhere"), "--only-referenced"
+    )
     assert "no FileField stores files in" in str(error)
 
 
