@@ -205,7 +205,7 @@ def test_profile_to_directory_and_back_keeps_names(
     assert path.read_bytes() == files[changed]
 
 
-# --- profile -> profile, two servers, multipart -----------------------------------------------------
+# --- profile -> profile, two servers, multipart ---------------------------------------------------
 
 
 def test_profile_to_profile_across_servers_stores_sha256_for_multipart(
@@ -326,7 +326,7 @@ def test_only_referenced_copies_referenced_files_and_lists_missing_ones(
     assert "1 reference to missing files" in out
     assert err == "referenced but missing on both sides: docs/missing.txt\n"
 
-    no_fields, _, error = run_failing(
+    _, _, error = run_failing(
         str(tmp_path), str(tmp_path / "elsewhere"), "--only-referenced"
     )
     assert "no FileField stores files in" in str(error)
