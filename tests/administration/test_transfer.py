@@ -326,9 +326,7 @@ def test_only_referenced_copies_referenced_files_and_lists_missing_ones(
     assert "1 reference to missing files" in out
     assert err == "referenced but missing on both sides: docs/missing.txt\n"
 
-    _, _, error = run_failing(
-        str(tmp_path), str(tmp_path / "elsewhere"), "--only-referenced"
-    )
+    _, _, error = run_failing(str(tmp_path), str(tmp_path / "elsewhere"), "--only-referenced")
     assert "no FileField stores files in" in str(error)
 
 
