@@ -456,3 +456,23 @@ def test_a_300_mib_file_is_copied_with_bounded_memory(
     assert stat.metadata[f"x-amz-meta-{SHA256_METADATA}"] == digest.hexdigest()
     # Parts of 16 MiB, two in flight plus the one being read: far below the file's size.
     assert all(value < 120 for value in growth.values()), growth
+
+
+class Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_a_terminal_gets_a_progress_bar(
+    tmp_path: Path, buckets: tuple[str, str, str], profiles: dict[str, Any]
+) -> None:
+    make_tree(tmp_path, 5)
+    (tmp_path / "back\\slash.txt").write_bytes(b"bad")
+    out, err = Terminal(), Terminal()
+    with pytest.raises(CommandError, match="1 file failed"):
+        call_command("minio_transfer", str(tmp_path), f"a:{buckets[0]}", stdout=out, stderr=err)
+    bar = out.getvalue()
+    assert "6/6 files" in bar and "\r" in bar  # redrawn in place
+    assert "5 copied" in bar.splitlines()[-1]
+    assert "FAILED back\\slash.txt: invalid name" in err.getvalue()
+    assert "copied 000-plain.txt" not in bar  # no per-file lines on a terminal
