@@ -8,8 +8,9 @@ type callers already catch::
     │   └── PrivatePublicMixedError                     a bucket both private and public
     ├── ServerUnavailableError(ConnectionError)         no answer: refused, reset, timed out, TLS
     ├── ServerResponseError(OSError)                    an answer that is no S3 error document
-    └── ObjectReadError(OSError)                        (s3.object_reader) reading an opened object
-        ├── ObjectChangedError, TruncatedObjectError
+    ├── ObjectReadError(OSError)                        (s3.object_reader) reading an opened object
+    │   ├── ObjectChangedError, TruncatedObjectError
+    └── TransferError(RuntimeError)                     a transfer side or one file's copy failed
 
 A missing object is a plain ``FileNotFoundError`` (``missing_object``), as Django expects; an S3
 error document (credentials, permissions...) propagates as ``minio.error.S3Error``.
@@ -31,6 +32,7 @@ __all__ = [
     "Problem",
     "ServerResponseError",
     "ServerUnavailableError",
+    "TransferError",
     "missing_object",
     "unexpected_answer",
     "unreachable",
@@ -191,3 +193,8 @@ class ServerResponseError(MinioBackendError, OSError):
         self,
     ) -> tuple[type[ServerResponseError], tuple[str, str, int | None, str, str | None]]:
         return type(self), (self.profile, self.endpoint, self.status, self._reason, self.code)
+
+
+class TransferError(MinioBackendError, RuntimeError):
+    """A transfer (``manage.py minio_transfer``) cannot use a side, or one file's copy failed;
+    the message names the side or says what happened."""

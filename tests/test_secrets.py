@@ -412,6 +412,21 @@ def test_commands_with_right_and_wrong_credentials(
     record.assert_clean()
 
 
+def test_transfer_command_with_right_and_wrong_credentials(
+    recorder: Callable[..., Recorder], s3_server: S3Server, live: str, tmp_path: Any
+) -> None:
+    record = recorder(s3_server.access_key, s3_server.secret_key, WRONG_KEY, WRONG_SECRET)
+    (tmp_path / "a.txt").write_bytes(b"hello")
+    (tmp_path / "big.bin").write_bytes(b"x" * (6 * MiB))
+    record.command("minio_transfer", str(tmp_path), f"live:{live}/transfer", "--verify")
+    record.command("minio_transfer", f"live:{live}/transfer", str(tmp_path / "back"))
+    for profile in ("wrong-secret", "wrong-key", "down"):
+        record.command("minio_transfer", str(tmp_path), f"{profile}:{live}")
+        record.command("minio_transfer", f"{profile}:{live}", str(tmp_path / profile))
+    assert (tmp_path / "back" / "big.bin").stat().st_size == 6 * MiB
+    record.assert_clean()
+
+
 # --------------------------------------------------------------------------- migrations
 
 

@@ -390,9 +390,10 @@ def test_path_is_not_supported(storage: MinioBackend) -> None:
         storage.path("x")
 
 
-def test_open_for_writing_is_refused(storage: MinioBackend) -> None:
-    with pytest.raises(ValueError, match="reading only"):
-        storage.open("x.txt", "wb")
+def test_open_for_appending_is_refused(storage: MinioBackend) -> None:
+    # Writing ("wb", "w") is covered in tests/storage/test_writable.py.
+    with pytest.raises(ValueError, match="cannot be appended to"):
+        storage.open("x.txt", "ab")
 
 
 def test_racing_threads_never_overwrite(storage: MinioBackend) -> None:
@@ -478,7 +479,7 @@ def test_reopened_file_is_fetched_from_the_server_never_from_a_local_file(
     with handle.open("r") as text:
         assert text.read() == "from the server"
     storage.save(name, ContentFile(b"new content on the server"))  # replace_existing is off
-    with pytest.raises(ValueError, match="reading only"):
+    with pytest.raises(ValueError, match="cannot be reopened in mode 'wb'"):
         handle.open("wb")
 
 

@@ -49,6 +49,7 @@ from django_minio_backend.storage.options import (
     object_parameter_problems,
     object_parameters_headers,
 )
+from django_minio_backend.storage.writable import WRITE_MODES, MinioWriteFile, unsupported_mode
 
 __all__ = ["MinioBackend", "MinioBackendStatic", "MinioObjectFile"]
 
@@ -98,7 +99,10 @@ class MinioObjectFile(File):  # type: ignore[type-arg]
         """Back to the start when open (in ``mode`` if given), else fetched anew from the server."""
         mode = mode or self.mode
         if any(flag in mode for flag in "wax+"):
-            raise ValueError(f"objects open for reading only (mode {mode!r}); write with save()")
+            raise ValueError(
+                f"an object opened for reading cannot be reopened in mode {mode!r}; "
+                "open it from the storage with 'wb' to replace it"
+            )
         if not self.closed and mode == self.mode:
             self.seek(0)
             return self
@@ -280,7 +284,10 @@ class MinioBackend(Storage):
     def _save(self, name: str, content: Any) -> str:
         return self._save_available(name, content, None)
 
-    def _save_available(self, name: str, content: Any, max_length: int | None) -> str:
+    def _save_available(
+        self, name: str, content: Any, max_length: int | None = None, *, replace: bool | None = None
+    ) -> str:
+        replace = self.replace_existing if replace is None else replace
         self._forget_stats()
         target = self._resolve()
         if self.uses_static_bucket or target.clients.profile.bucket_check_on_save:
@@ -288,7 +295,7 @@ class MinioBackend(Storage):
             # initialize_buckets ever ran. Once per process and bucket.
             ensure_bucket(target.profile_name, target.bucket)
         headers = self.object_headers(name, content)
-        if not self.replace_existing and not _seekable(content):
+        if not replace and not _seekable(content):
             # A stream read once cannot be sent again under another name after a clash: pick a
             # free name first (HEAD requests); only a save racing for that name still fails.
             name = self.get_available_name(name, max_length)
@@ -305,7 +312,7 @@ class MinioBackend(Storage):
                         stream,
                         size,
                         headers=headers,
-                        if_none_match=not self.replace_existing,
+                        if_none_match=not replace,
                         multipart_threshold=target.clients.profile.multipart_threshold,
                         part_size=target.clients.profile.multipart_part_size,
                         abort_client=target.clients.cleanup,
@@ -374,13 +381,16 @@ class MinioBackend(Storage):
 
     # --- reading ---------------------------------------------------------------------------------
 
-    def _open(self, name: str, mode: str = "rb") -> MinioObjectFile:
-        if any(flag in mode for flag in "wax+"):
-            raise ValueError(
-                f"{type(self).__name__} opens objects for reading only (mode {mode!r}); "
-                "write with save()"
-            )
+    def _open(self, name: str, mode: str = "rb") -> MinioObjectFile | MinioWriteFile:
+        refused = unsupported_mode(type(self).__name__, mode)
+        if refused is not None:
+            raise refused
         key = self._key(name)
+        if mode in WRITE_MODES:
+            # Written under exactly this name, replacing an object there, as a file system would.
+            return MinioWriteFile(
+                name, mode, lambda name, stream: self._save_available(name, stream, replace=True)
+            )
 
         def fetch() -> ObjectReader:
             target = self._resolve()
