@@ -22,6 +22,7 @@ W001  http_client is given together with connect_timeout/read_timeout/max_retrie
 W002  a storage uses a bucket declared in no list (it is treated as private)
 W003  cert_check is False: TLS certificates are not verified
 W004  several policy hooks for one bucket: only the last one is applied
+W005  an upstream 4.x ``MINIO_DEFAULT_BUCKET`` is declared in no bucket list (treated as private)
 ====  ===========================================================================================
 """
 
@@ -372,7 +373,7 @@ def _guarded(
 def _profile_problems() -> list[checks.CheckMessage]:
     """The profiles: every configuration problem, then the warnings of the valid profiles."""
     current = configuration()
-    messages = messages_for(current.problems)
+    messages = messages_for((*current.problems, *current.warnings))
     for name, profile in current.profiles.items():
         messages.extend(messages_for(_profile_warnings(name, profile)))
     return messages
