@@ -18,7 +18,7 @@ def run_project_tests(
 ) -> subprocess.CompletedProcess[str]:
     """``django-admin test`` of a project package under ``tests/projects``, in a fresh process."""
     package = settings_module.rsplit(".", 1)[0]
-    base = {k: v for k, v in os.environ.items() if not k.startswith(("TP_", "DJANGO_"))}
+    base = {k: v for k, v in os.environ.items() if not k.startswith(("TP_", "U4_", "DJANGO_"))}
     return subprocess.run(
         [sys.executable, "-m", "django", "test", package, "--noinput", "-v", "2"],
         cwd=ROOT,
