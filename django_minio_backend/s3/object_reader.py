@@ -321,7 +321,13 @@ class ObjectReader(io.RawIOBase):
 
 
 def open_object(
-    client: Minio, bucket: str, key: str, *, profile: str, chunk: int = DEFAULT_CHUNK
+    client: Minio,
+    bucket: str,
+    key: str,
+    *,
+    profile: str,
+    chunk: int = DEFAULT_CHUNK,
+    window: int = DEFAULT_WINDOW,
 ) -> ObjectReader:
     """Open ``bucket/key`` of profile ``profile`` (its name, for messages) with one GET.
 
@@ -336,4 +342,4 @@ def open_object(
         if exc.code in MISSING_CODES:
             raise missing_object(profile, bucket, key, exc.code) from exc
         raise
-    return ObjectReader(client, bucket, key, response, profile=profile, chunk=chunk)
+    return ObjectReader(client, bucket, key, response, profile=profile, chunk=chunk, window=window)
