@@ -20,7 +20,6 @@ INSTALLED_APPS = [
 ]
 DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": os.environ["U4_DATABASE"]}}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
-BASE_DIR = os.path.dirname(os.path.abspath(__file__))
 STATIC_URL = "/static/"
 STATICFILES_DIRS = [os.environ["U4_STATIC_SOURCE"]]
 
