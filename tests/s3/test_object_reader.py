@@ -72,8 +72,8 @@ def test_file_response_of_a_large_object_is_one_get(settings: Any, s3_server: S3
     data = os.urandom(3 * MiB)
     name = storage.save(unique_key("big/") + ".bin", ContentFile(data))
     pool.requests.clear()
-    response = FileResponse(storage.open(name))
-    assert response["Content-Length"] == str(len(data))
-    assert b"".join(response.streaming_content) == data  # type: ignore[arg-type]
-    response.close()
+    with storage.open(name) as opened:
+        response = FileResponse(opened)
+        assert response["Content-Length"] == str(len(data))
+        assert b"".join(response.streaming_content) == data  # type: ignore[arg-type]
     assert pool.methods() == ["GET"]
