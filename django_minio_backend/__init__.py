@@ -1,5 +1,6 @@
 """Django storage backend for MinIO and S3-compatible stores, configured by named profiles."""
 
+from django_minio_backend.apps import DjangoMinioBackendConfig
 from django_minio_backend.errors import (
     ConfigurationError,
     MinioBackendError,
@@ -22,6 +23,7 @@ from django_minio_backend.storage.upload_paths import get_iso_date, iso_date_pre
 
 __all__ = [
     "ConfigurationError",
+    "DjangoMinioBackendConfig",
     "MinioBackend",
     "MinioBackendError",
     "MinioBackendStatic",

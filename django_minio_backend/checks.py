@@ -23,6 +23,7 @@ W002  a storage uses a bucket declared in no list (it is treated as private)
 W003  cert_check is False: TLS certificates are not verified
 W004  several policy hooks for one bucket: only the last one is applied
 W005  a storage on a private bucket has public_base_url: presigned URLs cannot use it
+W006  an upstream 4.x ``MINIO_DEFAULT_BUCKET`` is declared in no bucket list (treated as private)
 ====  ===========================================================================================
 """
 
@@ -396,7 +397,7 @@ def _guarded(
 def _profile_problems() -> list[checks.CheckMessage]:
     """The profiles: every configuration problem, then the warnings of the valid profiles."""
     current = configuration()
-    messages = messages_for(current.problems)
+    messages = messages_for((*current.problems, *current.warnings))
     for name, profile in current.profiles.items():
         messages.extend(messages_for(_profile_warnings(name, profile)))
     return messages

@@ -29,7 +29,10 @@ __all__ = [
     "configured_storages",
     "get_profile",
     "get_profiles",
+    "get_setting",
+    "get_storages_setting",
     "load_configuration",
+    "profile_name_for_alias",
     "profile_name_for_options",
 ]
 
@@ -48,6 +51,8 @@ IGNORED_OPTIONS: Final = frozenset({"MINIO_MULTIPART_UPLOAD", "MINIO_URL_CACHE_P
 URL_CACHING_OPTION: Final = "MINIO_URL_CACHING_ENABLED"
 URL_CACHE_TIMEOUT_OPTION: Final = "MINIO_URL_CACHE_TIMEOUT"
 UPSTREAM_CACHE_SHARE: Final = 0.8
+BUCKET_LISTS: Final = ("private_buckets", "public_buckets")
+UPSTREAM_DEFAULT_BUCKET: Final = "MINIO_DEFAULT_BUCKET"
 
 # The name a problem of a field is shown under when the field was not given (a missing endpoint).
 _FLAT_KEY_OF: Final = {name: key for key, name in FLAT_SETTINGS.items()}
@@ -65,12 +70,14 @@ class ProfileConfiguration:
 
     ``problems`` is empty when the configuration is valid; ``options_aliases`` maps a STORAGES alias
     whose OPTIONS hold upstream-style ``MINIO_*`` keys to the profile built from them.
+    ``warnings`` are reported by the system checks and never raised.
     """
 
     profiles: Mapping[str, MinioProfile]
     sources: Mapping[str, str]
     problems: tuple[Problem, ...]
     options_aliases: Mapping[str, str]
+    warnings: tuple[Problem, ...] = ()
 
     def raise_for_problems(self) -> None:
         """Raise one ``ConfigurationError`` listing every problem, if there is any."""
@@ -84,10 +91,12 @@ def _from_upper_case(
     mapping: Mapping[str, str],
     key_of: Mapping[str, str | None],
     where: str | None,
+    warnings: list[Problem] | None = None,
 ) -> tuple[MinioProfile | None, list[Problem]]:
     """Parse a profile written with upper-case setting names, naming those settings in problems.
 
-    ``where`` is the STORAGES OPTIONS the keys sit in, or ``None`` for top-level settings.
+    ``where`` is the STORAGES OPTIONS the keys sit in, or ``None`` for top-level settings; there,
+    undeclared default and static buckets take upstream 4.x's meaning (``warnings`` gets told).
     """
 
     def label(key: str) -> str:
@@ -113,6 +122,10 @@ def _from_upper_case(
         field = mapping[key]
         read = FIELD_SPECS[field].seed_value
         data[field] = value if read is None else read(value)
+    if where is not None:
+        found = _upstream_implicit_buckets(data, label)
+        if warnings is not None:
+            warnings.extend(warning.for_profile(name) for warning in found)
     profile, field_problems = try_parse_profile(name, data)
     field_to_key = {field: key for key, field in mapping.items() if key in values}
     for problem in field_problems:
@@ -152,6 +165,39 @@ def _url_caching(
     return values, []
 
 
+def _declares(data: Mapping[str, Any], field: str, bucket: object) -> bool | None:
+    """Whether ``data``'s bucket list ``field`` holds ``bucket``; None when it is no list."""
+    listed = data.get(field, ())
+    if not isinstance(listed, list | tuple):
+        return None
+    return bucket in listed
+
+
+def _upstream_implicit_buckets(data: dict[str, Any], label: Callable[[str], str]) -> list[Problem]:
+    """Upstream 4.x's meaning of buckets its OPTIONS name but list nowhere: a
+    ``MINIO_DEFAULT_BUCKET`` is private (with a warning), a ``MINIO_STATIC_FILES_BUCKET`` public."""
+    warnings: list[Problem] = []
+    for field, into in (("default_bucket", "private_buckets"), ("static_bucket", "public_buckets")):
+        bucket = data.get(field)
+        if not isinstance(bucket, str):
+            continue
+        private, public = (_declares(data, kind, bucket) for kind in BUCKET_LISTS)
+        if private is None or public is None or private or public:
+            continue
+        data[into] = [*data.get(into, ()), bucket]
+        if field == "default_bucket":
+            warnings.append(
+                Problem(
+                    f"bucket {bucket!r} is in neither MINIO_PRIVATE_BUCKETS nor "
+                    "MINIO_PUBLIC_BUCKETS: it is treated as private (as upstream 4.x does)",
+                    setting=label(UPSTREAM_DEFAULT_BUCKET),
+                    hint=f"add {bucket!r} to MINIO_PRIVATE_BUCKETS or MINIO_PUBLIC_BUCKETS",
+                    code="W006",
+                )
+            )
+    return warnings
+
+
 def _is_upstream_options(options: Mapping[str, Any]) -> bool:
     return any(isinstance(key, str) and key.startswith("MINIO_") for key in options)
 
@@ -161,6 +207,7 @@ def load_configuration() -> ProfileConfiguration:
     profiles: dict[str, MinioProfile] = {}
     sources: dict[str, str] = {}
     problems: list[Problem] = []
+    warnings: list[Problem] = []
     options_aliases: dict[str, str] = {}
 
     def add(name: str, source: str, parsed: tuple[MinioProfile | None, list[Problem]]) -> None:
@@ -217,7 +264,8 @@ def load_configuration() -> ProfileConfiguration:
             continue
         where = f"STORAGES[{alias!r}]['OPTIONS']"
         upper = {key: value for key, value in options.items() if key.startswith("MINIO_")}
-        add(alias, where, _from_upper_case(alias, upper, OPTIONS_SETTINGS, _OPTIONS_KEY_OF, where))
+        parsed = _from_upper_case(alias, upper, OPTIONS_SETTINGS, _OPTIONS_KEY_OF, where, warnings)
+        add(alias, where, parsed)
         options_aliases[alias] = alias
 
     return ProfileConfiguration(
@@ -225,6 +273,7 @@ def load_configuration() -> ProfileConfiguration:
         sources=MappingProxyType(sources),
         problems=tuple(problems),
         options_aliases=MappingProxyType(options_aliases),
+        warnings=tuple(warnings),
     )
 
 
@@ -276,6 +325,41 @@ def profile_name_for_options(options: Mapping[str, Any]) -> str | None:
         if {k: v for k, v in alias_options.items() if k.startswith("MINIO_")} == upper:
             return alias
     return None
+
+
+def profile_name_for_alias(alias: str) -> str:
+    """The profile the ``STORAGES`` entry ``alias`` uses (upstream 4.x's ``storage_name=``): its
+    own (``MINIO_*`` OPTIONS), the one its ``profile`` option names, else ``"default"``."""
+    current = configuration()
+    if alias in current.options_aliases:
+        return current.options_aliases[alias]
+    storages = getattr(settings, "STORAGES", None) or {}
+    entry = storages.get(alias)
+    if not isinstance(entry, Mapping):
+        known = ", ".join(repr(name) for name in storages) or "none"
+        raise ConfigurationError(
+            Problem(
+                f"storage_name {alias!r} is no STORAGES alias; aliases: {known}",
+                setting="storage_name",
+                hint="pass the alias of a settings.STORAGES entry, or use profile=NAME",
+                code="E007",
+            )
+        )
+    options = entry.get("OPTIONS") or {}
+    profile = options.get("profile", "default") if isinstance(options, Mapping) else "default"
+    return str(profile)
+
+
+def get_setting(name: str, default: Any = None) -> Any:
+    """The Django setting ``name``, else ``default`` (3.x/4.x ``utils.get_setting``)."""
+    return getattr(settings, name, default)
+
+
+def get_storages_setting(name: str, storage: str = "default", default: Any = None) -> Any:
+    """``STORAGES[storage]["OPTIONS"][name]``, else ``default`` (4.x ``utils``)."""
+    storages: Mapping[str, Any] = settings.STORAGES
+    options: Mapping[str, Any] = storages[storage].get("OPTIONS") or {}
+    return options.get(name, default)
 
 
 def _is_profile_setting(name: str) -> bool:

@@ -129,8 +129,9 @@ _ensure_lock = threading.Lock()
 _ensured: dict[tuple[str, str], MinioProfile] = {}
 
 
-def ensure_bucket(profile_name: str, bucket: str) -> None:
-    """Create ``bucket`` (with its policy) if it is missing; checked once per process and bucket.
+def ensure_bucket(profile_name: str, bucket: str, *, once: bool = True) -> bool:
+    """Create ``bucket`` (with its policy) if it is missing; checked once per process and bucket
+    (``once=False``: checked again). True when this call created it.
 
     Network failures raise ``ServerUnavailableError``, answers that are no S3 error document
     ``ServerResponseError``; S3 errors (permissions...) raise ``S3Error``.
@@ -138,10 +139,12 @@ def ensure_bucket(profile_name: str, bucket: str) -> None:
     clients = profile_clients(profile_name)
     profile = clients.profile
     key = (profile_name, bucket)
-    if _ensured.get(key) is profile:
-        return
+    if once and _ensured.get(key) is profile:
+        return False
     with server_errors(profile_name, profile):
-        if _create(clients.internal, bucket):
+        created = _create(clients.internal, bucket)
+        if created:
             _apply_policy(clients.internal, bucket_plan(profile, bucket))
     with _ensure_lock:
         _ensured[key] = profile
+    return created

@@ -30,8 +30,10 @@ __all__ = [
     "CLEANUP_READ_TIMEOUT",
     "OneAttemptPool",
     "ProfileClients",
+    "build_clients",
     "build_http_client",
     "cleanup_timeout",
+    "profile_client",
     "profile_clients",
 ]
 
@@ -140,19 +142,27 @@ class ProfileClients:
     signer: UrlSigner
 
 
-def _build(profile: MinioProfile) -> ProfileClients:
-    http = profile.http_client or build_http_client(profile)
+def profile_client(
+    profile: MinioProfile, pool: urllib3.PoolManager, *, external: bool = False
+) -> Minio:
+    """A client for ``profile``'s endpoint (``external``: the browser-facing one) on ``pool``."""
+    # region= is what keeps requests free of a round trip to ask for the bucket's region.
+    return Minio(
+        endpoint=profile.external_endpoint if external else profile.endpoint,
+        credentials=ConcealedStaticProvider(profile.access_key, profile.secret_key),
+        secure=profile.external_use_https if external else profile.use_https,
+        region=profile.region,
+        http_client=pool,
+        cert_check=profile.cert_check,
+    )
+
+
+def build_clients(profile: MinioProfile, http: urllib3.PoolManager | None = None) -> ProfileClients:
+    """Fresh clients for ``profile`` on ``http`` (default: its ``http_client`` or a new pool)."""
+    http = http or profile.http_client or build_http_client(profile)
 
     def client(pool: urllib3.PoolManager) -> Minio:
-        # region= is what keeps requests free of a round trip to ask for the bucket's region.
-        return Minio(
-            endpoint=profile.endpoint,
-            credentials=ConcealedStaticProvider(profile.access_key, profile.secret_key),
-            secure=profile.use_https,
-            region=profile.region,
-            http_client=pool,
-            cert_check=profile.cert_check,
-        )
+        return profile_client(profile, pool)
 
     return ProfileClients(
         profile=profile,
@@ -175,6 +185,6 @@ def profile_clients(name: str) -> ProfileClients:
     with _lock:
         entry = _registry.get(name)
         if entry is None or entry.profile is not profile:
-            entry = _build(profile)
+            entry = build_clients(profile)
             _registry[name] = entry
         return entry

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Iterable
 from typing import Final
 
-import attrs
 from minio.error import S3Error
+from urllib3 import BaseHTTPResponse
 
 from django_minio_backend.errors import ServerResponseError, ServerUnavailableError
 from django_minio_backend.s3.clients import profile_clients
@@ -19,24 +20,62 @@ __all__ = ["MinioServerStatus", "check_server", "describe_error"]
 CREDENTIAL_ERRORS: Final = frozenset(
     {"AccessDenied", "InvalidAccessKeyId", "SignatureDoesNotMatch", "ExpiredToken", "InvalidToken"}
 )
+NO_RESPONSE_MESSAGE: Final = (
+    "There was no HTTP request provided for MinioServerStatus upon initialisation."
+)
+UPSTREAM_AVAILABLE_STATUS: Final = 403
 
 
-@attrs.frozen
 class MinioServerStatus:
     """The answer of a health check; truthy when the server is usable with the profile's keys.
 
     ``details`` says what was found (which of "answers" and "accepts the credentials" failed);
     ``latency_ms`` is how long the check took, until the answer or the failure.
+
+    The 3.x/4.x form ``MinioServerStatus(response_or_None)`` still works: a urllib3 response
+    sets ``status`` and ``data`` (a 403 counts as available, as upstream decided); ``None``
+    gives an unavailable status to which ``add_message()`` adds the reasons.
     """
 
-    profile: str
-    endpoint: str
-    available: bool
-    latency_ms: float = 0.0
-    messages: tuple[str, ...] = ()
+    def __init__(
+        self,
+        profile: str | BaseHTTPResponse | None = None,
+        endpoint: str = "",
+        available: bool = False,
+        latency_ms: float = 0.0,
+        messages: Iterable[str] = (),
+    ) -> None:
+        self.endpoint = endpoint
+        self.available = available
+        self.latency_ms = latency_ms
+        self._messages = list(messages)
+        self.status: int | None = None
+        self.data: str | None = None
+        if isinstance(profile, str):
+            self.profile = profile
+            return
+        self.profile = ""
+        if profile is None:
+            self.add_message(NO_RESPONSE_MESSAGE)
+            return
+        self.status = profile.status
+        self.data = profile.data.decode("utf-8", "replace") if profile.data else "No data available"
+        # Upstream's rule: the server refusing an anonymous GET proves it runs.
+        self.available = self.status == UPSTREAM_AVAILABLE_STATUS
+        if not self.available:
+            self.add_message(f"Reason: {self.data}")
 
     def __bool__(self) -> bool:
         return self.available
+
+    @property
+    def messages(self) -> tuple[str, ...]:
+        """What the check found, one message each."""
+        return tuple(self._messages)
+
+    def add_message(self, text: str) -> None:
+        """Add a line to ``details`` (kept from 3.x/4.x)."""
+        self._messages.append(text)
 
     @property
     def is_available(self) -> bool:
@@ -46,9 +85,22 @@ class MinioServerStatus:
     @property
     def details(self) -> str:
         """What the check found, one message per line."""
-        return "\n".join(self.messages)
+        return "\n".join(self._messages)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, MinioServerStatus):
+            return NotImplemented
+        return vars(self) == vars(other)
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        # Upstream's repr, which user code prints and compares.
+        return "MinIO is available" if self.available else "MinIO is NOT available"
 
     def __str__(self) -> str:
+        if not self.profile:
+            return repr(self)
         state = "available" if self.available else "NOT available"
         return f"MinIO is {state} at {self.endpoint} (profile {self.profile!r})"
 

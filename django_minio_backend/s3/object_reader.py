@@ -4,6 +4,10 @@
 modification time and content type are known without a HEAD. Reads stream from that response;
 after a seek the next read sends a ranged GET that must match the original ETag (``If-Match``),
 so content of a replaced object is never mixed with the old one.
+
+Seeking costs nothing by itself: the open response is kept until a read needs another position,
+and the last ``window`` bytes read (1 MiB by default) are kept, so rereading them (a format's
+header, a size probe that seeks to the end and back) sends no request.
 """
 
 from __future__ import annotations
@@ -36,6 +40,8 @@ __all__ = [
 
 DEFAULT_CHUNK: Final = 1024 * 1024
 """The most bytes one ``readinto`` takes from the connection at once."""
+DEFAULT_WINDOW: Final = 1024 * 1024
+"""How many of the bytes read last are kept for reading them again without a request."""
 
 # On a ranged re-read, these mean that the object is not the one that was opened any more.
 _CHANGED_CODES: Final = frozenset({"PreconditionFailed", "InvalidRange"})
@@ -107,7 +113,7 @@ class ObjectReader(io.RawIOBase):
 
     ``size``, ``etag``, ``last_modified`` and ``content_type`` describe the object as opened;
     ``profile`` is the name of the profile it came from (errors name it). Closing releases the
-    connection.
+    connection. The last ``window`` bytes read are kept in memory and read again from there.
     """
 
     # Set before anything can fail in __init__, so that close() (also run by __del__) works.
@@ -122,16 +128,24 @@ class ObjectReader(io.RawIOBase):
         *,
         profile: str,
         chunk: int = DEFAULT_CHUNK,
+        window: int = DEFAULT_WINDOW,
     ) -> None:
         super().__init__()
         if chunk < 1:
             raise ValueError(f"chunk must be at least 1 byte, got {chunk}")
+        if window < 0:
+            raise ValueError(f"window must be at least 0 bytes, got {window}")
         self.bucket = bucket
         self.key = key
         self.profile = profile
         self._client = client
         self._chunk = chunk
         self._position = 0
+        self._window_size = window
+        # Bytes [_window_start, _window_start + len(_window)) as read last; the open response
+        # (if any) continues right after them.
+        self._window = bytearray()
+        self._window_start = 0
         headers = response.headers
         length = headers.get("Content-Length")
         if length is None or not length.isdigit():
@@ -168,7 +182,8 @@ class ObjectReader(io.RawIOBase):
         return self._position
 
     def seek(self, offset: int, whence: int = io.SEEK_SET, /) -> int:
-        """Move to a new position; the next read there starts a new (ranged) request."""
+        """Move to a new position; a read there sends a ranged request unless the bytes are in
+        the window of bytes read last, or next on the open response."""
         self._check_open()
         if whence == io.SEEK_SET:
             position = offset
@@ -180,9 +195,7 @@ class ObjectReader(io.RawIOBase):
             raise ValueError(f"invalid whence ({whence}, should be 0, 1 or 2)")
         if position < 0:
             raise ValueError(f"negative seek position {position}")
-        if position != self._position:
-            self._drop_response()
-            self._position = position
+        self._position = position
         return position
 
     def readinto(self, buffer: WriteableBuffer, /) -> int:
@@ -192,6 +205,12 @@ class ObjectReader(io.RawIOBase):
         wanted = min(len(view), self._chunk, self.size - self._position)
         if wanted <= 0:
             return 0
+        offset = self._position - self._window_start
+        if 0 <= offset < len(self._window):
+            count = min(wanted, len(self._window) - offset)
+            view[:count] = self._window[offset : offset + count]
+            self._position += count
+            return count
         data = self._read(wanted)
         view[: len(data)] = data
         return len(data)
@@ -207,6 +226,7 @@ class ObjectReader(io.RawIOBase):
         """Release the connection; further reads raise ``ValueError``."""
         if not self.closed:
             self._drop_response()
+            self._window = bytearray()
         super().close()
 
     def __repr__(self) -> str:
@@ -220,8 +240,14 @@ class ObjectReader(io.RawIOBase):
 
     def _read(self, wanted: int) -> bytes:
         response = self._response
+        window_end = self._window_start + len(self._window)
+        if response is not None and self._position != window_end:
+            self._drop_response()  # the open response is elsewhere in the object
+            response = None
         if response is None:
             response = self._response = self._open_range()
+            self._window = bytearray()
+            self._window_start = self._position
         try:
             # Raw bytes as stored: a Content-Encoding (gzip...) is the object's, not transport.
             data = response.read(wanted, decode_content=False)
@@ -241,9 +267,18 @@ class ObjectReader(io.RawIOBase):
             self._drop_response()
             raise self._truncated()
         self._position += len(data)
+        self._keep(data)
         if self._position >= self.size:
             self._finish()
         return data
+
+    def _keep(self, data: bytes) -> None:
+        window = self._window
+        window += data
+        excess = len(window) - self._window_size
+        if excess > 0:
+            del window[:excess]
+            self._window_start += excess
 
     def _open_range(self) -> BaseHTTPResponse:
         headers = {"Range": f"bytes={self._position}-"}
@@ -285,7 +320,13 @@ class ObjectReader(io.RawIOBase):
 
 
 def open_object(
-    client: Minio, bucket: str, key: str, *, profile: str, chunk: int = DEFAULT_CHUNK
+    client: Minio,
+    bucket: str,
+    key: str,
+    *,
+    profile: str,
+    chunk: int = DEFAULT_CHUNK,
+    window: int = DEFAULT_WINDOW,
 ) -> ObjectReader:
     """Open ``bucket/key`` of profile ``profile`` (its name, for messages) with one GET.
 
@@ -300,4 +341,4 @@ def open_object(
         if exc.code in MISSING_CODES:
             raise missing_object(profile, bucket, key, exc.code) from exc
         raise
-    return ObjectReader(client, bucket, key, response, profile=profile, chunk=chunk)
+    return ObjectReader(client, bucket, key, response, profile=profile, chunk=chunk, window=window)

@@ -7,11 +7,14 @@ A multipart upload that fails for any reason is aborted, so no upload is left op
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import logging
+import zlib
 from collections import deque
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
-from typing import IO, Final
+from typing import IO, Final, Protocol
 
 from minio import Minio
 
@@ -20,8 +23,11 @@ from django_minio_backend.s3 import sdk_requests
 from django_minio_backend.s3.sdk_requests import ObjectExistsError
 
 __all__ = [
+    "CHECKSUMS",
     "IncompleteStreamError",
     "ObjectExistsError",
+    "Progress",
+    "checksum_header",
     "upload",
 ]
 
@@ -34,6 +40,31 @@ MAX_SINGLE_PUT: Final = 5 * 1024 * MiB
 MAX_PARTS: Final = 10_000
 # Parts on the wire at once: overlaps reading the next part with the server's answer.
 PARTS_IN_FLIGHT: Final = 2
+
+
+def _crc32(data: bytes) -> bytes:
+    return zlib.crc32(data).to_bytes(4, "big")
+
+
+CHECKSUMS: Final[Mapping[str, Callable[[bytes], bytes]]] = {
+    "CRC32": _crc32,
+    "SHA1": lambda data: hashlib.sha1(data, usedforsecurity=False).digest(),
+    "SHA256": lambda data: hashlib.sha256(data).digest(),
+}
+
+
+def checksum_header(algorithm: str, data: bytes) -> dict[str, str]:
+    """The ``x-amz-checksum-*`` header of ``data`` for ``algorithm`` (a name of ``CHECKSUMS``)."""
+    digest = CHECKSUMS[algorithm](data)
+    return {f"x-amz-checksum-{algorithm.lower()}": base64.b64encode(digest).decode("ascii")}
+
+
+class Progress(Protocol):
+    """The minio SDK's progress protocol (``minio.helpers.ProgressType``)."""
+
+    def set_meta(self, object_name: str, total_length: int) -> None: ...
+
+    def update(self, size: int) -> None: ...
 
 
 class IncompleteStreamError(MinioBackendError, OSError):
@@ -99,6 +130,9 @@ def upload(
     multipart_threshold: int,
     part_size: int,
     abort_client: Minio | None = None,
+    progress: Progress | None = None,
+    parts_in_flight: int = PARTS_IN_FLIGHT,
+    checksum: str | None = None,
 ) -> str:
     """Store every byte of ``stream`` as ``bucket/key``; ``size`` is what the stream should hold.
 
@@ -108,8 +142,16 @@ def upload(
     nothing; a longer one is stored whole (the size only chooses between one PUT and multipart).
     A failed multipart upload is aborted through ``abort_client`` (default ``client``): give the
     profile's ``cleanup`` client, whose one short attempt keeps the failure's time bounded.
+    ``progress`` (the SDK's progress protocol: ``set_meta``, ``update``) hears of every request's
+    bytes once they are stored; ``parts_in_flight`` parts are sent at once. ``checksum`` (a
+    name of ``CHECKSUMS``) sends that checksum of a single PUT's body for the server to verify
+    and keep (multipart uploads are verified by the server through their parts' MD5 ETags).
     """
     _check_sizes(key, size, multipart_threshold, part_size)
+    if parts_in_flight < 1:
+        raise ValueError(f"upload of {key!r}: parts_in_flight must be at least 1")
+    if progress is not None:
+        progress.set_meta(object_name=key, total_length=-1 if size is None else size)
     if size is None or size <= multipart_threshold:
         # One byte more than expected tells whether the stream really ends there.
         expected = multipart_threshold if size is None else size
@@ -119,9 +161,14 @@ def upload(
         if len(head) > expected and expected < multipart_threshold:
             head += _read(stream, key, multipart_threshold - expected)  # the size was wrong
         if len(head) <= multipart_threshold:
-            return sdk_requests.put_object(
+            if checksum is not None:
+                headers = {**headers, **checksum_header(checksum, head)}
+            etag = sdk_requests.put_object(
                 client, bucket, key, head, headers, if_none_match=if_none_match
             )
+            if progress is not None:
+                progress.update(len(head))
+            return etag
     else:
         head = b""
     parts = _parts(stream, bucket, key, head, part_size, at_least=size or 0)
@@ -134,6 +181,8 @@ def upload(
         headers=headers,
         if_none_match=if_none_match,
         abort_client=abort_client or client,
+        progress=progress,
+        parts_in_flight=parts_in_flight,
     )
 
 
@@ -182,10 +231,14 @@ def _multipart(
     headers: Mapping[str, str],
     if_none_match: bool,
     abort_client: Minio,
+    progress: Progress | None,
+    parts_in_flight: int,
 ) -> str:
     upload_id = sdk_requests.create_multipart_upload(client, bucket, key, headers)
     try:
-        etags = _upload_parts(client, bucket, key, upload_id, parts)
+        etags = _upload_parts(
+            client, bucket, key, upload_id, parts, progress=progress, in_flight_max=parts_in_flight
+        )
         return sdk_requests.complete_multipart_upload(
             client, bucket, key, upload_id, etags, if_none_match=if_none_match
         )
@@ -195,26 +248,38 @@ def _multipart(
 
 
 def _upload_parts(
-    client: Minio, bucket: str, key: str, upload_id: str, parts: Iterator[bytes]
+    client: Minio,
+    bucket: str,
+    key: str,
+    upload_id: str,
+    parts: Iterator[bytes],
+    *,
+    progress: Progress | None = None,
+    in_flight_max: int = PARTS_IN_FLIGHT,
 ) -> list[tuple[int, str]]:
-    """Upload ``parts`` with up to ``PARTS_IN_FLIGHT`` at once; return (number, ETag) in order.
+    """Upload ``parts`` with up to ``in_flight_max`` at once; return (number, ETag) in order.
 
     The next part is read while the previous ones are on the wire, so memory holds at most
-    ``PARTS_IN_FLIGHT + 1`` parts.
+    ``in_flight_max + 1`` parts.
     """
     etags: list[tuple[int, str]] = []
     in_flight: deque[tuple[int, Future[str]]] = deque()
-    pool = ThreadPoolExecutor(PARTS_IN_FLIGHT, thread_name_prefix="minio-upload-part")
+    pool = ThreadPoolExecutor(in_flight_max, thread_name_prefix="minio-upload-part")
+
+    def send(number: int, data: bytes) -> str:
+        etag = sdk_requests.upload_part(client, bucket, key, upload_id, number, data)
+        if progress is not None:
+            progress.update(len(data))
+        return etag
+
     try:
         number = 0
         for data in parts:  # no enumerate(): it would keep the previous part alive during a read
             number += 1  # noqa: SIM113
-            if len(in_flight) == PARTS_IN_FLIGHT:
+            if len(in_flight) == in_flight_max:
                 done, future = in_flight.popleft()
                 etags.append((done, future.result()))
-            future = pool.submit(
-                sdk_requests.upload_part, client, bucket, key, upload_id, number, data
-            )
+            future = pool.submit(send, number, data)
             in_flight.append((number, future))
             del data, future
         while in_flight:

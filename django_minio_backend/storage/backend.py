@@ -32,6 +32,7 @@ from django_minio_backend.errors import ConfigurationError, Problem
 from django_minio_backend.profiles.sources import (
     ProfileConfiguration,
     configuration,
+    profile_name_for_alias,
     profile_name_for_options,
 )
 from django_minio_backend.s3.buckets import ensure_bucket
@@ -42,6 +43,7 @@ from django_minio_backend.s3.keys import MAX_KEY_BYTES, MAX_SEGMENT_BYTES, objec
 from django_minio_backend.s3.object_reader import ObjectReader, open_object
 from django_minio_backend.s3.uploads import ObjectExistsError, upload
 from django_minio_backend.s3.url_signing import expiry_seconds, response_parameters
+from django_minio_backend.storage.compat import UpstreamStorageMixin
 from django_minio_backend.storage.content_types import content_type_for, is_active_content
 from django_minio_backend.storage.options import (
     ObjectOptions,
@@ -123,7 +125,7 @@ class _Target:
     public_prefix: str
 
 
-class MinioBackend(Storage):
+class MinioBackend(UpstreamStorageMixin, Storage):
     """A storage on one bucket of the MinIO cluster of a named profile.
 
     ``bucket_name`` defaults to the profile's ``default_bucket``. Keyword options
@@ -146,6 +148,7 @@ class MinioBackend(Storage):
         replace_existing: bool | None = None,
         **options: Any,
     ) -> None:
+        options = self._take_upstream_keywords(dict(options))  # storage_name=, http_client=...
         upstream = {key: value for key, value in options.items() if key.startswith("MINIO_")}
         own = {key: value for key, value in options.items() if key not in upstream}
         if replace_existing is not None:
@@ -163,6 +166,7 @@ class MinioBackend(Storage):
             self._given["bucket_name"] = bucket_name
         if profile != "default":
             self._given["profile"] = profile
+        self._given.update(self._upstream_given)
         self._bucket_arg = bucket_name
         self._target: _Target | None = None
         self._recent_stats: dict[int, tuple[str, Any, float]] = {}
@@ -171,7 +175,7 @@ class MinioBackend(Storage):
     def __getstate__(self) -> dict[str, Any]:
         """Picklable and deep-copyable: names and options only; clients and caches are rebuilt."""
         state = self.__dict__.copy()
-        state.update(_target=None, _recent_stats={}, _listed_directories=set())
+        state.update(_target=None, _recent_stats={}, _listed_directories=set(), _own_clients=None)
         return state
 
     def deconstruct(self) -> tuple[str, tuple[Any, ...], dict[str, Any]]:
@@ -190,6 +194,8 @@ class MinioBackend(Storage):
     @property
     def profile_name(self) -> str:
         """The name of the profile this storage uses."""
+        if self._storage_name is not None:
+            return profile_name_for_alias(self._storage_name)
         if self._upstream_options is None:
             return self._profile_arg
         alias = profile_name_for_options(self._upstream_options)
@@ -215,7 +221,7 @@ class MinioBackend(Storage):
         if target is not None and target.configuration is current:
             return target
         name = self.profile_name
-        clients = profile_clients(name)
+        clients = self._storage_clients(profile_clients(name))
         profile = clients.profile
         default = profile.static_bucket if self.uses_static_bucket else profile.default_bucket
         bucket = self._bucket_arg or default
@@ -228,6 +234,12 @@ class MinioBackend(Storage):
         target = _Target(current, clients, name, bucket, public, prefix)
         self._target = target
         return target
+
+    def _clients(self) -> ProfileClients:
+        return self._resolve().clients
+
+    def _is_public(self) -> bool:
+        return self._resolve().public
 
     @contextlib.contextmanager
     def _requests(self, target: _Target, key: str | None = None) -> Iterator[None]:
@@ -316,11 +328,22 @@ class MinioBackend(Storage):
                         multipart_threshold=target.clients.profile.multipart_threshold,
                         part_size=target.clients.profile.multipart_part_size,
                         abort_client=target.clients.cleanup,
+                        **self._upload_arguments(),
                     )
                 return name
             except ObjectExistsError:
                 name = self._alternative(name, max_length)
         raise SuspiciousFileOperation(f"no free name found for {name!r} after {MAX_RENAMES} tries")
+
+    def _upload_arguments(self) -> dict[str, Any]:
+        writes = self.upstream_writes
+        if writes is None:
+            return {}
+        return {
+            "progress": writes.progress,
+            "parts_in_flight": writes.parts_in_flight,
+            "checksum": writes.checksum,
+        }
 
     def object_headers(self, name: str, content: Any) -> dict[str, str]:
         """The headers of the PUT that stores ``content`` as ``name`` (content type, options).
@@ -345,6 +368,8 @@ class MinioBackend(Storage):
                 )
             )
         headers.update(object_parameters_headers(parameters))
+        if self.upstream_writes is not None:
+            headers.update(self.upstream_writes.headers)
         if (
             self.guards_active_content
             and not self.object_options.inline_active_content
