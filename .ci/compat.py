@@ -27,12 +27,12 @@ COMBINATIONS: dict[str, tuple[str, tuple[str, ...]]] = {
     "py313-minio7latest-django42": ("3.13", ("minio>=7.2.20,<8", "Django>=4.2,<4.3")),
 }
 TESTS = (
-    "tests/test_storage.py",
-    "tests/test_transfers.py",
-    "tests/test_sdk_requests.py",
-    "tests/test_object_reader.py",
-    "tests/test_buckets.py",
-    "tests/test_static.py",
+    "tests/storage/test_backend.py",
+    "tests/s3/test_uploads.py",
+    "tests/s3/test_sdk_requests.py",
+    "tests/s3/test_object_reader.py",
+    "tests/s3/test_buckets.py",
+    "tests/storage/test_static.py",
     "tests/test_seed_compat.py",
     "tests/test_secrets.py",
 )

@@ -128,3 +128,32 @@ class RecordingPool(urllib3.PoolManager):
     def listings(self) -> list[str]:
         """The URLs of the bucket listings sent so far."""
         return [r.url for r in self.requests if r.method == "GET" and "list-type=" in r.url]
+
+
+def anonymous_list_policy(bucket: str) -> dict[str, Any]:
+    """The seed-era public policy: anonymous listing included."""
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"AWS": "*"},
+                "Action": ["s3:GetBucketLocation", "s3:ListBucket"],
+                "Resource": f"arn:aws:s3:::{bucket}",
+            },
+            {
+                "Effect": "Allow",
+                "Principal": "*",
+                "Action": "s3:GetObject",
+                "Resource": f"arn:aws:s3:::{bucket}/*",
+            },
+        ],
+    }
+
+
+_ANONYMOUS = urllib3.PoolManager(retries=False, timeout=10.0)
+
+
+def anonymous_get(server: S3Server, path: str) -> int:
+    """The status of an unsigned GET of ``bucket/key`` on ``server``."""
+    return int(_ANONYMOUS.request("GET", f"http://{server.endpoint}/{path}").status)

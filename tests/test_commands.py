@@ -12,9 +12,9 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from django_minio_backend.testing.s3server import S3Server
+from tests.administration.test_orphans import RefusingDeletes, use_testapp
 from tests.helpers import bucket_names, minio_storages, server_profile
-from tests.test_health import down_profile
-from tests.test_orphans import RefusingDeletes, use_testapp
+from tests.s3.test_health import down_profile
 from tests.testapp.models import Document
 
 ANONYMOUS = urllib3.PoolManager(retries=False, timeout=10.0)

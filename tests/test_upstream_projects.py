@@ -27,5 +27,5 @@ def test_upstream_4x_project_passes_its_tests(s3_server: S3Server, tmp_path: Pat
     )
     output = result.stdout + result.stderr
     assert result.returncode == 0, output
-    assert "Ran 9 tests" in output, output
+    assert "Ran 10 tests" in output, output
     assert s3_server.secret_key not in output

@@ -1,6 +1,6 @@
 """The README's table of profile fields, rendered from the field specs of ``MinioProfile``.
 
-``tests/test_profile_fields.py`` compares it with README.md and prints it when they differ.
+``tests/profiles/test_reference.py`` compares it with README.md and prints it when they differ.
 """
 
 from __future__ import annotations

@@ -85,7 +85,7 @@ def response_status(exc: MinioException) -> int | None:
     if isinstance(exc, ServerError):
         return exc.status_code
     if isinstance(exc, InvalidResponseError):
-        # minio 7.2 keeps it only here (tests/test_sdk_requests.py pins it).
+        # minio 7.2 keeps it only here (tests/s3/test_sdk_requests.py pins it).
         status = getattr(exc, "_code", None)
         return status if isinstance(status, int) else None
     return None

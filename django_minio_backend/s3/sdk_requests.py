@@ -3,7 +3,7 @@
 minio 7.2 has no header argument on ``put_object`` and none on its multipart completion, so a
 conditional write (``If-None-Match: *``) cannot go through the public API. This is the ONE module
 that uses the SDK's internals, and only one private method of it: ``Minio._execute`` (sign, send,
-turn an S3 error answer into ``S3Error``). ``tests/test_sdk_requests.py`` pins its signature, so
+turn an S3 error answer into ``S3Error``). ``tests/s3/test_sdk_requests.py`` pins its signature, so
 an SDK release that changes it fails the tests instead of failing in production.
 
 minio 7.2.19 made every argument keyword-only and renamed some keywords (7.2.20 went back to the

@@ -7,8 +7,8 @@ import pytest
 from django_minio_backend.administration.orphans import find_orphans
 from django_minio_backend.administration.storage_usage import StorageUse
 from django_minio_backend.testing.s3server import S3Server
-from tests.test_orphans import put
-from tests.test_orphans import testapp_buckets as testapp_buckets
+from tests.administration.test_orphans import put
+from tests.administration.test_orphans import testapp_buckets as testapp_buckets
 from tests.testapp.models import Document
 
 

@@ -33,7 +33,7 @@ from django_minio_backend.profiles.model import (
 from django_minio_backend.profiles.reference import profile_fields_table
 from django_minio_backend.profiles.sources import FLAT_SETTINGS, OPTIONS_SETTINGS
 
-README = Path(__file__).resolve().parent.parent / "README.md"
+README = Path(__file__).resolve().parents[2] / "README.md"
 SECRET = "fields-secret-canary-5d1e"
 
 

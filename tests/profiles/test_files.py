@@ -8,7 +8,7 @@ import pytest
 
 from django_minio_backend import ConfigurationError, load_profiles
 
-SHIPPED = sorted((Path(__file__).parent.parent / "profiles").glob("*.toml"))
+SHIPPED = sorted((Path(__file__).resolve().parents[2] / "profiles").glob("*.toml"))
 
 
 def write(tmp_path: Path, text: str) -> Path:

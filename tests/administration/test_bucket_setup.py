@@ -1,4 +1,5 @@
-"""Bucket administration against the real server; policies checked by anonymous HTTP requests."""
+"""Bucket initialisation (initialize_buckets, the consistency check on start) against the real
+server; policies checked by anonymous HTTP requests."""
 
 from __future__ import annotations
 
@@ -8,7 +9,6 @@ import uuid
 from typing import Any
 
 import pytest
-import urllib3
 from django.apps import apps
 from minio.error import S3Error
 
@@ -18,18 +18,17 @@ from django_minio_backend.administration.bucket_setup import (
     initialize_profile,
     initialize_profiles,
 )
-from django_minio_backend.errors import ConfigurationError, ServerUnavailableError
-from django_minio_backend.s3.bucket_policies import (
-    public_read_policy,
-    same_policy,
-    without_anonymous_access,
-)
-from django_minio_backend.s3.buckets import ensure_bucket
+from django_minio_backend.errors import ConfigurationError
+from django_minio_backend.s3.bucket_policies import public_read_policy, same_policy
 from django_minio_backend.testing.s3server import S3Server
-from tests.helpers import bucket_names, minio_storages, server_profile
-from tests.test_health import down_profile
-
-ANONYMOUS = urllib3.PoolManager(retries=False, timeout=10.0)
+from tests.helpers import (
+    anonymous_get,
+    anonymous_list_policy,
+    bucket_names,
+    minio_storages,
+    server_profile,
+)
+from tests.s3.test_health import down_profile
 
 
 def put(server: S3Server, bucket: str, key: str = "file.txt") -> str:
@@ -39,74 +38,12 @@ def put(server: S3Server, bucket: str, key: str = "file.txt") -> str:
     return key
 
 
-def anonymous_get(server: S3Server, path: str) -> int:
-    return int(ANONYMOUS.request("GET", f"http://{server.endpoint}/{path}").status)
-
-
 def policy_of(server: S3Server, bucket: str) -> dict[str, Any] | None:
     try:
         return dict(json.loads(server.client().get_bucket_policy(bucket_name=bucket)))
     except S3Error as exc:
         assert exc.code == "NoSuchBucketPolicy"
         return None
-
-
-def anonymous_list_policy(bucket: str) -> dict[str, Any]:
-    """The seed-era public policy: anonymous listing included."""
-    return {
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Effect": "Allow",
-                "Principal": {"AWS": "*"},
-                "Action": ["s3:GetBucketLocation", "s3:ListBucket"],
-                "Resource": f"arn:aws:s3:::{bucket}",
-            },
-            {
-                "Effect": "Allow",
-                "Principal": "*",
-                "Action": "s3:GetObject",
-                "Resource": f"arn:aws:s3:::{bucket}/*",
-            },
-        ],
-    }
-
-
-# --- policies (pure) ------------------------------------------------------------------------------
-
-
-def test_same_policy_ignores_server_rewrites() -> None:
-    ours = public_read_policy("b")
-    rewritten = {
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Sid": "x",
-                "Effect": "Allow",
-                "Principal": "*",
-                "Action": "s3:GetObject",
-                "Resource": "arn:aws:s3:::b/*",
-            }
-        ],
-    }
-    assert same_policy(ours, rewritten)
-    assert not same_policy(ours, public_read_policy("c"))
-    assert not same_policy(ours, anonymous_list_policy("b"))
-
-
-def test_without_anonymous_access_keeps_other_statements() -> None:
-    user_grant = {
-        "Effect": "Allow",
-        "Principal": {"AWS": ["arn:aws:iam::1:user/app"]},
-        "Action": "s3:PutObject",
-        "Resource": "arn:aws:s3:::b/*",
-    }
-    mixed = {
-        "Version": "2012-10-17",
-        "Statement": [*public_read_policy("b")["Statement"], user_grant],
-    }
-    assert without_anonymous_access(mixed) == {"Version": "2012-10-17", "Statement": [user_grant]}
-    assert without_anonymous_access(anonymous_list_policy("b")) is None
 
 
 # --- initialize -----------------------------------------------------------------------------------
@@ -283,32 +220,6 @@ def test_unknown_profile_raises_before_any_request(settings: Any, s3_server: S3S
     settings.MINIO_PROFILES = {"a": server_profile(s3_server)}
     with pytest.raises(ConfigurationError, match="unknown profile 'zzz'"):
         initialize_profiles(["a", "zzz"])
-
-
-# --- ensure_bucket (bucket_check_on_save) --------------------------------------------------------
-
-
-def test_ensure_bucket_creates_once_per_process(settings: Any, s3_server: S3Server) -> None:
-    public, private = bucket_names(2)
-    settings.MINIO_PROFILES = {
-        "p": server_profile(s3_server, public_buckets=[public], private_buckets=[private])
-    }
-    client = s3_server.client()
-    ensure_bucket("p", public)
-    ensure_bucket("p", private)
-    assert client.bucket_exists(bucket_name=public) and client.bucket_exists(bucket_name=private)
-    put(s3_server, public)
-    assert anonymous_get(s3_server, f"{public}/file.txt") == 200
-    client.remove_bucket(bucket_name=private)
-    ensure_bucket("p", private)  # already checked in this process: no request
-    assert not client.bucket_exists(bucket_name=private)
-
-
-def test_ensure_bucket_unreachable_raises_server_unavailable(settings: Any) -> None:
-    down = down_profile()
-    settings.MINIO_PROFILES = {"down": down}
-    with pytest.raises(ServerUnavailableError, match=r"profile 'down'.*127\.0\.0\.1"):
-        ensure_bucket("down", bucket_names(1)[0])
 
 
 # --- start-up -------------------------------------------------------------------------------------

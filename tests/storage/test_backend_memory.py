@@ -12,7 +12,7 @@ import pytest
 
 from django_minio_backend.testing.s3server import S3Server
 
-ROOT = Path(__file__).parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.mark.slow

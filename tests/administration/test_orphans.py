@@ -25,7 +25,7 @@ from django_minio_backend.administration.orphans import (
 from django_minio_backend.errors import ConfigurationError
 from django_minio_backend.testing.s3server import S3Server
 from tests.helpers import RecordingPool, bucket_names, server_profile
-from tests.test_health import down_profile
+from tests.s3.test_health import down_profile
 from tests.testapp.models import Document
 
 

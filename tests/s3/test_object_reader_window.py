@@ -1,0 +1,79 @@
+"""ObjectReader: seeks inside data already read cost no request; the window stays bounded;
+FileResponse of a large object sends one GET."""
+
+from __future__ import annotations
+
+import io
+import os
+from typing import Any
+
+from django.core.files.base import ContentFile
+from django.http import FileResponse
+
+from django_minio_backend import MinioBackend
+from django_minio_backend.s3.object_reader import open_object
+from django_minio_backend.testing.s3server import S3Server
+from tests.helpers import RecordingPool, new_bucket_name, server_profile, unique_key
+
+MiB = 1024 * 1024
+
+
+def recorded(server: S3Server, bucket: str, data: bytes) -> tuple[RecordingPool, Any, str]:
+    pool = RecordingPool()
+    client = server.client(http_client=pool)
+    name = unique_key("win-")
+    client.put_object(bucket_name=bucket, object_name=name, data=io.BytesIO(data), length=len(data))
+    pool.requests.clear()
+    return pool, client, name
+
+
+def test_rereading_what_was_read_sends_no_request(s3_server: S3Server, bucket: str) -> None:
+    data = os.urandom(300 * 1024)
+    pool, client, name = recorded(s3_server, bucket, data)
+    with open_object(client, bucket, name, profile="p") as reader:
+        assert reader.read(1000) == data[:1000]  # a format's header
+        reader.seek(0)
+        assert reader.read(10) == data[:10]
+        reader.seek(0, io.SEEK_END)  # a size probe
+        reader.seek(500)
+        assert reader.read() == data[500:]
+        reader.seek(100)
+        assert reader.read(50) == data[100:150]
+    assert pool.methods() == ["GET"]
+
+
+def test_the_window_is_bounded(s3_server: S3Server, bucket: str) -> None:
+    data = os.urandom(3 * MiB)
+    pool, client, name = recorded(s3_server, bucket, data)
+    with open_object(client, bucket, name, profile="p", window=MiB) as reader:
+        assert reader.read() == data
+        assert len(reader._window) == MiB  # only the last MiB is kept
+        reader.seek(2 * MiB + 10)
+        assert reader.read(100) == data[2 * MiB + 10 : 2 * MiB + 110]
+        assert pool.methods() == ["GET"]
+        reader.seek(10)  # dropped from the window: fetched again
+        assert reader.read(100) == data[10:110]
+    assert pool.methods() == ["GET", "GET"]
+    assert pool.requests[1].headers["Range"] == "bytes=10-"
+
+
+def test_file_response_of_a_large_object_is_one_get(settings: Any, s3_server: S3Server) -> None:
+    bucket, pool = new_bucket_name(), RecordingPool()
+    settings.MINIO_PROFILES = {
+        "default": server_profile(
+            s3_server,
+            private_buckets=[bucket],
+            default_bucket=bucket,
+            bucket_check_on_save=True,
+            http_client=pool,
+        )
+    }
+    storage = MinioBackend()
+    data = os.urandom(3 * MiB)
+    name = storage.save(unique_key("big/") + ".bin", ContentFile(data))
+    pool.requests.clear()
+    with storage.open(name) as opened:
+        response = FileResponse(opened)
+        assert response["Content-Length"] == str(len(data))
+        assert b"".join(response.streaming_content) == data  # type: ignore[arg-type]
+    assert pool.methods() == ["GET"]
