@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from minio import Minio
 
 from django_minio_backend import MinioProfile
+from django_minio_backend.s3.credentials import profile_provider
 from django_minio_backend.s3.keys import object_key
 from django_minio_backend.s3.url_signing import UrlSigner
 
@@ -49,7 +50,9 @@ def sdk_url(profile: MinioProfile, bucket: str, key: str) -> str:
 )
 def test_matches_the_sdk(fields: dict[str, object]) -> None:
     profile = MinioProfile(access_key="AK/with+chars", secret_key="s3cr3t", **fields)  # type: ignore[arg-type]
-    ours = UrlSigner(profile).presigned_get("media", "a b/ü+c~d!.txt", now=WHEN.timestamp())
+    ours = UrlSigner(profile, profile_provider(profile)).presigned_get(
+        "media", "a b/ü+c~d!.txt", now=WHEN.timestamp()
+    )
     assert ours == sdk_url(profile, "media", "a b/ü+c~d!.txt")
 
 
@@ -61,12 +64,13 @@ def test_matches_the_sdk(fields: dict[str, object]) -> None:
 )
 def test_any_key_matches_the_sdk(key: str) -> None:
     profile = MinioProfile(endpoint="minio:9000", access_key="AK", secret_key="SK")
-    assert UrlSigner(profile).presigned_get("bkt", key, now=WHEN.timestamp()) == sdk_url(
-        profile, "bkt", key
-    )
+    assert UrlSigner(profile, profile_provider(profile)).presigned_get(
+        "bkt", key, now=WHEN.timestamp()
+    ) == sdk_url(profile, "bkt", key)
 
 
 def test_secret_not_in_repr() -> None:
-    signer = UrlSigner(MinioProfile(endpoint="m:1", access_key="AK", secret_key="hidden-secret"))
+    profile = MinioProfile(endpoint="m:1", access_key="AK", secret_key="hidden-secret")
+    signer = UrlSigner(profile, profile_provider(profile))
     assert "hidden-secret" not in repr(signer)
     assert signer.presigned_get("b", "k").count("X-Amz-Signature=") == 1

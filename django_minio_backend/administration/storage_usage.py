@@ -20,6 +20,7 @@ from django.db.models import FileField
 from django.utils.module_loading import import_string
 
 from django_minio_backend.errors import ConfigurationError, Problem
+from django_minio_backend.profiles.encryption import Encryption
 from django_minio_backend.profiles.sources import configuration, configured_storages
 from django_minio_backend.storage.backend import MinioBackend
 
@@ -68,6 +69,8 @@ class StorageUse:
     field: FileField | None = attrs.field(default=None, eq=False)
     alias: str | None = None
     problems: tuple[Problem, ...] = ()
+    # The storage's own ``encryption`` option (None: the profile's applies).
+    encryption: Encryption | None = None
 
 
 def storage_entries() -> tuple[StorageEntry, ...]:
@@ -136,7 +139,15 @@ def _use_of(
         profile_name = storage.profile_name
     except ConfigurationError as exc:  # MINIO_* options matching no STORAGES entry
         return StorageUse(label, None, None, static, field, alias, exc.problems)
-    return StorageUse(label, profile_name, _bucket_of(storage, profile_name), static, field, alias)
+    return StorageUse(
+        label,
+        profile_name,
+        _bucket_of(storage, profile_name),
+        static,
+        field,
+        alias,
+        encryption=storage.object_options.encryption,
+    )
 
 
 def _bucket_of(storage: MinioBackend, profile_name: str) -> str | None:

@@ -55,8 +55,8 @@ _WHITESPACE: Final = re.compile(r"\s+")
 
 def _scrub(text: str, profile: MinioProfile) -> str:
     # Server and library messages should never carry a key; this makes sure of it.
-    for secret in (profile.secret_key, profile.access_key):
-        if len(secret) >= 3:
+    for secret in (profile.secret_key, profile.session_token, profile.access_key):
+        if secret is not None and len(secret) >= 3:
             text = text.replace(secret, "***")
     return text
 

@@ -9,6 +9,7 @@ so content of a replaced object is never mixed with the old one.
 from __future__ import annotations
 
 import io
+from collections.abc import Mapping
 from datetime import datetime
 from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING, Final
@@ -121,6 +122,7 @@ class ObjectReader(io.RawIOBase):
         *,
         profile: str,
         chunk: int = DEFAULT_CHUNK,
+        headers: Mapping[str, str] | None = None,
     ) -> None:
         super().__init__()
         if chunk < 1:
@@ -130,6 +132,7 @@ class ObjectReader(io.RawIOBase):
         self.profile = profile
         self._client = client
         self._chunk = chunk
+        self._headers = dict(headers or {})
         self._position = 0
         headers = response.headers
         length = headers.get("Content-Length")
@@ -245,11 +248,16 @@ class ObjectReader(io.RawIOBase):
         return data
 
     def _open_range(self) -> BaseHTTPResponse:
-        headers: dict[str, str | list[str] | tuple[str]] = {"Range": f"bytes={self._position}-"}
+        headers: dict[str, str | list[str] | tuple[str]] = {
+            **self._headers,
+            "Range": f"bytes={self._position}-",
+        }
         if self._etag_header:
             headers["If-Match"] = self._etag_header
         try:
-            response = self._client.get_object(self.bucket, self.key, request_headers=headers)
+            response = self._client.get_object(
+                bucket_name=self.bucket, object_name=self.key, request_headers=headers
+            )
         except S3Error as exc:
             if exc.code in _CHANGED_CODES:
                 raise ObjectChangedError(self.bucket, self.key, self.profile) from exc
@@ -284,9 +292,17 @@ class ObjectReader(io.RawIOBase):
 
 
 def open_object(
-    client: Minio, bucket: str, key: str, *, profile: str, chunk: int = DEFAULT_CHUNK
+    client: Minio,
+    bucket: str,
+    key: str,
+    *,
+    profile: str,
+    chunk: int = DEFAULT_CHUNK,
+    headers: Mapping[str, str] | None = None,
 ) -> ObjectReader:
     """Open ``bucket/key`` of profile ``profile`` (its name, for messages) with one GET.
+
+    ``headers`` go on that GET and on every ranged GET after a seek (the SSE-C key).
 
     A missing object or bucket raises ``errors.missing_object``'s ``FileNotFoundError``; any other
     failure (credentials, network, server) propagates as raised by the SDK or urllib3, for the
@@ -294,9 +310,13 @@ def open_object(
     naming the object (``ObjectReadError`` and its subclasses, ``FileNotFoundError``).
     """
     try:
-        response = client.get_object(bucket, key)
+        response = client.get_object(
+            bucket_name=bucket, object_name=key, request_headers=dict(headers or {})
+        )
     except S3Error as exc:
         if exc.code in MISSING_CODES:
             raise missing_object(profile, bucket, key, exc.code) from exc
         raise
-    return ObjectReader(client, bucket, key, response, profile=profile, chunk=chunk)
+    return ObjectReader(
+        client, bucket, key, response, profile=profile, chunk=chunk, headers=headers
+    )

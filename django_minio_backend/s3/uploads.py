@@ -99,6 +99,7 @@ def upload(
     multipart_threshold: int,
     part_size: int,
     abort_client: Minio | None = None,
+    part_headers: Mapping[str, str] | None = None,
 ) -> str:
     """Store every byte of ``stream`` as ``bucket/key``; ``size`` is what the stream should hold.
 
@@ -108,6 +109,7 @@ def upload(
     nothing; a longer one is stored whole (the size only chooses between one PUT and multipart).
     A failed multipart upload is aborted through ``abort_client`` (default ``client``): give the
     profile's ``cleanup`` client, whose one short attempt keeps the failure's time bounded.
+    ``part_headers`` go on each part of a multipart upload (an SSE-C key, which S3 wants there).
     """
     _check_sizes(key, size, multipart_threshold, part_size)
     if size is None or size <= multipart_threshold:
@@ -134,6 +136,7 @@ def upload(
         headers=headers,
         if_none_match=if_none_match,
         abort_client=abort_client or client,
+        part_headers=part_headers or {},
     )
 
 
@@ -182,10 +185,11 @@ def _multipart(
     headers: Mapping[str, str],
     if_none_match: bool,
     abort_client: Minio,
+    part_headers: Mapping[str, str],
 ) -> str:
     upload_id = sdk_requests.create_multipart_upload(client, bucket, key, headers)
     try:
-        etags = _upload_parts(client, bucket, key, upload_id, parts)
+        etags = _upload_parts(client, bucket, key, upload_id, parts, part_headers)
         return sdk_requests.complete_multipart_upload(
             client, bucket, key, upload_id, etags, if_none_match=if_none_match
         )
@@ -195,7 +199,12 @@ def _multipart(
 
 
 def _upload_parts(
-    client: Minio, bucket: str, key: str, upload_id: str, parts: Iterator[bytes]
+    client: Minio,
+    bucket: str,
+    key: str,
+    upload_id: str,
+    parts: Iterator[bytes],
+    part_headers: Mapping[str, str],
 ) -> list[tuple[int, str]]:
     """Upload ``parts`` with up to ``PARTS_IN_FLIGHT`` at once; return (number, ETag) in order.
 
@@ -213,7 +222,14 @@ def _upload_parts(
                 done, future = in_flight.popleft()
                 etags.append((done, future.result()))
             future = pool.submit(
-                sdk_requests.upload_part, client, bucket, key, upload_id, number, data
+                sdk_requests.upload_part,
+                client,
+                bucket,
+                key,
+                upload_id,
+                number,
+                data,
+                part_headers,
             )
             in_flight.append((number, future))
             del data, future

@@ -11,6 +11,7 @@ from typing import Any, Final
 import attrs
 
 from django_minio_backend.errors import ConfigurationError, Problem
+from django_minio_backend.profiles.encryption import Encryption, as_encryption, encryption_problem
 
 __all__ = ["STORAGE_OPTIONS", "ObjectOptions", "object_options_from", "storage_option_problems"]
 
@@ -22,6 +23,7 @@ STORAGE_OPTIONS: Final = (
     "cache_control",
     "content_disposition",
     "metadata",
+    "encryption",
     "inline_active_content",
 )
 
@@ -35,6 +37,8 @@ class ObjectOptions:
     metadata: Mapping[str, str] = attrs.field(factory=dict)
     # Off: on a public bucket, HTML, SVG, XML and JavaScript are stored as attachments.
     inline_active_content: bool = False
+    # None: the profile's. Its repr never shows an SSE-C key.
+    encryption: Encryption | None = None
 
     def headers(self) -> dict[str, str]:
         """The HTTP headers these options add to a PUT (user metadata as ``x-amz-meta-*``;
@@ -74,6 +78,8 @@ def _option_problem(key: str, value: Any) -> str | None:
                 "filename*=UTF-8''<percent-encoded name> (RFC 6266)"
             )
         return None
+    if key == "encryption":
+        return encryption_problem(value)
     if key == "metadata":
         if not isinstance(value, Mapping) or not all(
             isinstance(k, str) and isinstance(v, str) for k, v in value.items()
@@ -119,4 +125,5 @@ def object_options_from(options: Mapping[str, Any], where: str) -> ObjectOptions
         content_disposition=options.get("content_disposition"),
         metadata=dict(options.get("metadata") or {}),
         inline_active_content=bool(options.get("inline_active_content", False)),
+        encryption=as_encryption(options.get("encryption")),
     )
