@@ -20,7 +20,7 @@ from urllib3 import BaseHTTPResponse
 from urllib3.exceptions import ProtocolError
 
 from django_minio_backend.errors import MISSING_CODES, MinioBackendError, missing_object
-from django_minio_backend.s3.failures import NETWORK_ERRORS
+from django_minio_backend.s3.failures import NETWORK_ERRORS, drop_frames
 
 if TYPE_CHECKING:
     from _typeshed import WriteableBuffer
@@ -229,9 +229,11 @@ class ObjectReader(io.RawIOBase):
             data = response.read(wanted, decode_content=False)
         except ProtocolError as exc:
             self._drop_response()
+            self._conceal(exc)
             raise self._truncated() from exc
         except NETWORK_ERRORS as exc:  # a read timeout, mostly
             self._drop_response()
+            self._conceal(exc)
             raise ObjectReadError(
                 self.bucket,
                 self.key,
@@ -259,18 +261,25 @@ class ObjectReader(io.RawIOBase):
                 bucket_name=self.bucket, object_name=self.key, request_headers=headers
             )
         except S3Error as exc:
+            self._conceal(exc)
             if exc.code in _CHANGED_CODES:
                 raise ObjectChangedError(self.bucket, self.key, self.profile) from exc
             if exc.code in MISSING_CODES:
                 raise missing_object(self.profile, self.bucket, self.key, exc.code) from exc
             raise self._reopen_error(exc) from exc
         except (MinioException, *NETWORK_ERRORS) as exc:
+            self._conceal(exc)
             raise self._reopen_error(exc) from exc
         expected = f"bytes {self._position}-{self.size - 1}/{self.size}"
         if response.status != 206 or response.headers.get("Content-Range") != expected:
             _release(response, finished=False)
             raise ObjectChangedError(self.bucket, self.key, self.profile)
         return response
+
+    def _conceal(self, exc: BaseException) -> None:
+        # The request's frames hold its headers: with an SSE-C key among them, drop them.
+        if self._headers:
+            drop_frames(exc)
 
     def _truncated(self) -> TruncatedObjectError:
         return TruncatedObjectError(self.bucket, self.key, self._position, self.size, self.profile)

@@ -8,14 +8,13 @@ broken profile. Every request goes through the profile's timeouts; a missing obj
 
 from __future__ import annotations
 
-import contextlib
 import io
 import os
 import posixpath
 import stat
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import IO, Any, ClassVar, Final
 from urllib.parse import quote
@@ -38,7 +37,7 @@ from django_minio_backend.profiles.sources import (
 from django_minio_backend.s3.buckets import ensure_bucket
 from django_minio_backend.s3.clients import ProfileClients, profile_clients
 from django_minio_backend.s3.encryption import ObjectEncryption, object_encryption
-from django_minio_backend.s3.failures import server_errors
+from django_minio_backend.s3.failures import ServerErrors, server_errors
 from django_minio_backend.s3.health import MinioServerStatus, check_server
 from django_minio_backend.s3.keys import MAX_KEY_BYTES, MAX_SEGMENT_BYTES, object_key, prefix_key
 from django_minio_backend.s3.object_reader import ObjectReader, open_object
@@ -234,14 +233,18 @@ class MinioBackend(Storage):
         self._target = target
         return target
 
-    @contextlib.contextmanager
-    def _requests(self, target: _Target, key: str | None = None) -> Iterator[None]:
+    def _requests(self, target: _Target, key: str | None = None) -> ServerErrors:
         """Turn SDK errors into the documented ones (``s3.failures``), naming the profile: with
         ``key``, a missing object is ``FileNotFoundError``; no answer ``ServerUnavailableError``;
         an answer that is no S3 error document ``ServerResponseError``; else ``S3Error``."""
         bucket = None if key is None else target.bucket
-        with server_errors(target.profile_name, target.clients.profile, bucket=bucket, key=key):
-            yield
+        return server_errors(
+            target.profile_name,
+            target.clients.profile,
+            bucket=bucket,
+            key=key,
+            secret_headers=target.encryption.customer_key,
+        )
 
     # --- writing --------------------------------------------------------------------------------
 
