@@ -242,9 +242,12 @@ def test_env_credentials_on_the_server(
     storage = MinioBackend(profile="from-env")
     name = storage.save("env/a.txt", ContentFile(b"env"))
     assert storage.open(name).read() == b"env"
+    assert storage.is_minio_available()
     clean_env.delenv("AWS_ACCESS_KEY_ID")
     with pytest.raises(CredentialsUnavailableError, match="profile 'from-env'"):
         storage.exists(name)
+    status = storage.is_minio_available()
+    assert not status and "'env' needs the environment variables" in status.details[0]
 
 
 def test_a_session_token_is_sent_and_signed_like_the_sdk_does(
