@@ -247,7 +247,7 @@ def test_env_credentials_on_the_server(
     with pytest.raises(CredentialsUnavailableError, match="profile 'from-env'"):
         storage.exists(name)
     status = storage.is_minio_available()
-    assert not status and "'env' needs the environment variables" in status.details[0]
+    assert not status and "'env' needs the environment variables" in status.details
 
 
 def test_a_session_token_is_sent_and_signed_like_the_sdk_does(
