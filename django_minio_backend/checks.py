@@ -17,6 +17,8 @@ E009  a policy hook names a bucket the profile does not declare
 E010  a profile file cannot be read (``load_profiles``)
 E011  a STORAGES BACKEND inside django_minio_backend cannot be imported
 E012  a bucket is public in one profile and private in another profile of the same server
+E013  a credentials source ('env', a file) or an SSE-C key read from the environment has no key
+E014  SSE-C encryption on a public bucket (anonymous readers cannot send the key)
 E099  a check itself failed (reported with its error instead of crashing ``manage.py check``)
 W001  http_client is given together with connect_timeout/read_timeout/max_retries (ignored)
 W002  a storage uses a bucket declared in no list (it is treated as private)
@@ -24,6 +26,7 @@ W003  cert_check is False: TLS certificates are not verified
 W004  several policy hooks for one bucket: only the last one is applied
 W005  a storage on a private bucket has public_base_url: presigned URLs cannot use it
 W006  an upstream 4.x ``MINIO_DEFAULT_BUCKET`` is declared in no bucket list (treated as private)
+W007  SSE-C over plain HTTP: the encryption key travels unencrypted
 ====  ===========================================================================================
 """
 
@@ -47,6 +50,7 @@ from django_minio_backend.administration.storage_usage import (
 )
 from django_minio_backend.errors import ConfigurationError, Problem
 from django_minio_backend.profiles.bucket_names import BUCKET_NAME_HINT, bucket_name_problem
+from django_minio_backend.profiles.encryption import SSE_C, Encryption
 from django_minio_backend.profiles.model import (
     AUTO_MEDIA_BUCKET,
     AUTO_STATIC_BUCKET,
@@ -61,6 +65,8 @@ from django_minio_backend.profiles.sources import (
     configuration,
     configured_storages,
 )
+from django_minio_backend.s3.credentials import credential_source_problem
+from django_minio_backend.s3.encryption import customer_key_problem
 from django_minio_backend.storage.options import storage_option_problems
 
 __all__ = ["TAG", "check_minio_configuration", "messages_for"]
@@ -156,6 +162,7 @@ def _profile_warnings(name: str, profile: MinioProfile) -> list[Problem]:
                 code="W003",
             )
         )
+    problems.extend(_key_source_problems(name, profile))
     counts = Counter(bucket for bucket, _policy in profile.policy_hooks)
     for bucket, count in counts.items():
         if count > 1:
@@ -169,6 +176,76 @@ def _profile_warnings(name: str, profile: MinioProfile) -> list[Problem]:
                 )
             )
     return problems
+
+
+def _key_source_problems(name: str, profile: MinioProfile) -> list[Problem]:
+    """Keys the profile reads from the environment or a file, looked for now (no request)."""
+    problems = []
+    missing = credential_source_problem(profile)
+    if missing is not None:
+        problems.append(
+            Problem(
+                missing,
+                setting="credentials",
+                profile=name,
+                hint="set the variables (or fix the file) in the environment Django runs in, "
+                "or give access_key and secret_key",
+                code="E013",
+            )
+        )
+    problems.extend(_customer_key_problems(name, profile.encryption, "encryption"))
+    return problems
+
+
+def _customer_key_problems(
+    name: str, encryption: Encryption | None, setting: str, *, bucket: str | None = None
+) -> list[Problem]:
+    problems = []
+    missing = customer_key_problem(encryption)
+    if missing is not None:
+        problems.append(
+            Problem(
+                missing,
+                setting=setting,
+                profile=name,
+                hint="export the key in base64 (openssl rand -base64 32); keep it: objects "
+                "written with it cannot be read without it",
+                code="E013",
+            )
+        )
+    return problems
+
+
+def _ssec_problems(name: str, profile: MinioProfile) -> list[Problem]:
+    """SSE-C of the profile: refused on its public buckets, warned about over plain HTTP."""
+    if profile.encryption is None or profile.encryption.mode != SSE_C:
+        return []
+    problems = [_public_ssec(bucket, "encryption", name) for bucket in profile.public_buckets]
+    if not profile.use_https:
+        problems.append(_plain_http_ssec(name, "encryption"))
+    return problems
+
+
+def _public_ssec(bucket: str, setting: str, profile: str | None) -> Problem:
+    return Problem(
+        f"SSE-C on the public bucket {bucket!r}: its objects could be read only with the key, "
+        "which anonymous readers and browsers cannot send",
+        setting=setting,
+        profile=profile,
+        hint=f"make {bucket!r} private, or set SSE-C on the storages of private buckets only "
+        "(their encryption option) and use 'SSE-S3' here",
+        code="E014",
+    )
+
+
+def _plain_http_ssec(profile: str, setting: str) -> Problem:
+    return Problem(
+        "SSE-C over plain HTTP: the encryption key is sent unencrypted with every request",
+        setting=setting,
+        profile=profile,
+        hint="set use_https=True (S3 itself refuses SSE-C over HTTP)",
+        code="W007",
+    )
 
 
 # --- storages -------------------------------------------------------------------------------------
@@ -285,8 +362,29 @@ def _storage_use_problems(
         undeclared = _undeclared_bucket(use, current)
         if undeclared is not None:
             problems.append(attrs.evolve(undeclared, setting=None))
+        problems.extend(_storage_ssec_problems(use, current))
         messages.extend(message_for(problem, obj) for problem in problems)
     return messages
+
+
+def _storage_ssec_problems(use: StorageUse, current: ProfileConfiguration) -> list[Problem]:
+    """A storage's own SSE-C option: its ``env:`` key, a public bucket, plain HTTP. (SSE-C of
+    the profile is reported with the profile.)"""
+    profile = current.profiles.get(use.profile) if use.profile is not None else None
+    if profile is None or use.encryption is None:
+        return []
+    setting = f"{use.label} option 'encryption'"
+    problems: list[Problem] = [
+        attrs.evolve(problem, profile=None)
+        for problem in _customer_key_problems(str(use.profile), use.encryption, setting)
+    ]
+    if use.encryption.mode != SSE_C:
+        return problems
+    if use.bucket is not None and profile.is_public(use.bucket):
+        problems.append(_public_ssec(use.bucket, setting, None))
+    if not profile.use_https:
+        problems.append(attrs.evolve(_plain_http_ssec(str(use.profile), setting), profile=None))
+    return problems
 
 
 def _storage_problems() -> list[checks.CheckMessage]:
@@ -361,7 +459,7 @@ def _crash_text(exc: Exception) -> str:
         if key in _SECRET_OPTIONS and isinstance(value, str)
     ]
     for secret in secrets:
-        if len(secret) >= 3:
+        if isinstance(secret, str) and len(secret) >= 3:
             text = text.replace(secret, "***")
     if len(text) > _MAX_CRASH_TEXT:
         text = text[: _MAX_CRASH_TEXT - 3] + "..."
@@ -400,6 +498,7 @@ def _profile_problems() -> list[checks.CheckMessage]:
     messages = messages_for((*current.problems, *current.warnings))
     for name, profile in current.profiles.items():
         messages.extend(messages_for(_profile_warnings(name, profile)))
+        messages.extend(messages_for(_ssec_problems(name, profile)))
     return messages
 
 

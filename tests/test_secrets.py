@@ -9,6 +9,7 @@ by design: ``url()`` results are checked to hold it only there.
 
 from __future__ import annotations
 
+import base64
 import io
 import logging
 import secrets
@@ -26,7 +27,9 @@ from django.db import migrations, models
 from django.db.migrations.writer import MigrationWriter
 from django.test import RequestFactory
 from django.views.debug import ExceptionReporter, technical_500_response
+from minio.credentials.providers import StaticProvider
 from minio.error import S3Error
+from minio.sse import SseCustomerKey
 
 from django_minio_backend import (
     ConfigurationError,
@@ -74,7 +77,8 @@ def error_reports(error: BaseException) -> list[tuple[str, str]]:
         variables = [
             f"{frame['filename']}:{frame['function']} {name} = {value}"
             for frame in reporter.get_traceback_frames()
-            for name, value in frame["vars"]
+            # A cause whose frames were dropped (s3.failures.drop_frames) has none to show.
+            for name, value in frame.get("vars", ())
         ]
         where = "admin mail frames" if is_email else "DEBUG page frames"
         reports.append((where, "\n".join(variables)))
@@ -520,3 +524,80 @@ def test_url_option_and_signing_window_errors(
     record.command("check")
     record.command("minio_profiles")
     record.assert_clean()
+
+
+# ------------------------------------------------------------------------- providers, tokens, SSE-C
+
+
+def sse_c_canary() -> tuple[bytes, str]:
+    """A 32-byte SSE-C key that reads as a canary, and its base64 form (as sent in headers)."""
+    key = f"canary-sk-{secrets.token_hex(11)}".encode()
+    return key, base64.b64encode(key).decode()
+
+
+def test_providers_session_tokens_and_customer_keys_never_show(
+    recorder: Callable[..., Recorder],
+    s3_server: S3Server,
+    unique_bucket: str,
+    settings: Any,
+    tmp_path: Any,
+) -> None:
+    provider_secret, token = canary("provider-sk"), canary("token-sk")
+    file_secret = canary("file-sk")
+    key, key_b64 = sse_c_canary()
+    record = recorder(provider_secret, token, file_secret, key.decode(), s3_server.secret_key)
+    s3_server.client().make_bucket(unique_bucket)
+    credentials_file = tmp_path / "credentials"
+    credentials_file.write_text(
+        f"[app]\naws_access_key_id = file-ak\naws_secret_access_key = {file_secret}\n"
+        f"aws_session_token = {token}\n"
+    )
+    buckets = {"private_buckets": [unique_bucket], "default_bucket": unique_bucket}
+    fast = {"connect_timeout": 0.5, "read_timeout": 5.0, "max_retries": 1}
+    down = {**buckets, **fast, "endpoint": "127.0.0.1:9"}
+
+    def keyless(**fields: Any) -> dict[str, Any]:
+        profile = server_profile(s3_server, **fields)
+        del profile["access_key"], profile["secret_key"]
+        return profile
+
+    settings.MINIO_PROFILES = {
+        "provider-down": keyless(
+            credentials=StaticProvider("provider-ak", provider_secret, token), **down
+        ),
+        "file-down": keyless(credentials={"file": str(credentials_file), "profile": "app"}, **down),
+        "token-live": server_profile(s3_server, session_token=token, **buckets, **fast),
+        "ssec-live": server_profile(s3_server, encryption={"customer_key": key}, **buckets),
+        "ssec-down": server_profile(s3_server, encryption={"customer_key": key}, **down),
+    }
+    outcomes = {}
+    for name in settings.MINIO_PROFILES:
+        storage = MinioBackend(profile=name)
+        outcomes[name], _urls = storage_scenario(record, storage, f"tokens/{name}")
+        record.add("clients", profile_clients(name))
+        record.add("profile", get_profile(name))
+        record.add("provider", profile_clients(name).provider)
+        record.add("credentials", profile_clients(name).provider.retrieve())
+        record.add("encryption", storage._resolve().encryption)
+    sse_storage = MinioBackend(bucket_name="cold", profile="ssec-live", sse=SseCustomerKey(key))
+    record.add("storage built with sse=", sse_storage)
+    record.add("its options", sse_storage.object_options)
+    record.texts.append(("migration", migration_text(models.FileField(storage=sse_storage))))
+    record.run("bad key size", lambda: MinioBackend(encryption={"customer_key": key[:31]}))
+    record.command("minio_profiles")
+    record.command("minio_profiles", "--json")
+    record.command("check")
+    record.assert_clean()
+    leaks = [
+        where
+        for where, text in record.texts + record.reports
+        if key_b64 in text or key_b64[:24] in text
+    ]
+    assert not leaks, f"the SSE-C key leaked in base64 form: {leaks[:10]}"
+    # The scenarios went where they should: the secrets were really on the wire.
+    assert outcomes["ssec-live"] == "tokens/ssec-live/a.txt"
+    assert isinstance(outcomes["token-live"], S3Error)
+    assert outcomes["token-live"].code == "InvalidAccessKeyId"
+    assert isinstance(outcomes["provider-down"], ServerUnavailableError)
+    assert isinstance(outcomes["file-down"], ServerUnavailableError)
+    assert isinstance(outcomes["ssec-down"], ServerUnavailableError)

@@ -26,6 +26,7 @@ from minio.error import MinioException, S3Error
 
 from django_minio_backend.administration.storage_usage import StorageUse, storage_uses
 from django_minio_backend.s3.clients import ProfileClients, profile_clients
+from django_minio_backend.s3.failures import drop_frames, sends_secret_headers
 from django_minio_backend.s3.health import describe_error
 
 __all__ = [
@@ -147,11 +148,13 @@ def _server_errors(profile_name: str, bucket: str, clients: ProfileClients) -> I
     profile = clients.profile
     try:
         yield
-    except S3Error as exc:
-        raise OrphanError(
-            f"profile {profile_name!r} bucket {bucket!r}: {describe_error(exc, profile)}"
-        ) from exc
     except (urllib3.exceptions.HTTPError, OSError, MinioException) as exc:
+        if sends_secret_headers(profile):
+            drop_frames(exc)  # the request's frames hold its headers, a session token among them
+        if isinstance(exc, S3Error):
+            raise OrphanError(
+                f"profile {profile_name!r} bucket {bucket!r}: {describe_error(exc, profile)}"
+            ) from exc
         raise OrphanError(
             f"profile {profile_name!r}: the server at {profile.base_url} is unreachable: "
             f"{describe_error(exc, profile)}"

@@ -20,6 +20,7 @@ from django.db.models import FileField
 from django.utils.module_loading import import_string
 
 from django_minio_backend.errors import ConfigurationError, Problem
+from django_minio_backend.profiles.encryption import Encryption
 from django_minio_backend.profiles.sources import configuration, configured_storages
 from django_minio_backend.storage.backend import MinioBackend
 
@@ -69,6 +70,8 @@ class StorageUse:
     alias: str | None = None
     problems: tuple[Problem, ...] = ()
     location: str = ""  # the storage's key prefix ("" for the bucket's root)
+    # The storage's own ``encryption`` option (None: the profile's applies).
+    encryption: Encryption | None = None
 
 
 def storage_entries() -> tuple[StorageEntry, ...]:
@@ -145,6 +148,7 @@ def _use_of(
         field,
         alias,
         location=storage.object_options.location,
+        encryption=storage.object_options.encryption,
     )
 
 

@@ -18,10 +18,24 @@ from typing import Any, Final, Required, TypedDict
 
 import attrs
 import urllib3
+from minio.credentials.providers import Provider
 
 from django_minio_backend.errors import ConfigurationError, Problem
 from django_minio_backend.profiles import rules
 from django_minio_backend.profiles.bucket_names import BUCKET_NAME_HINT
+from django_minio_backend.profiles.credential_sources import (
+    CREDENTIALS_HINT,
+    CredentialsFile,
+    as_credentials,
+    credentials_problem,
+    describe_credentials,
+)
+from django_minio_backend.profiles.encryption import (
+    ENCRYPTION_HINT,
+    Encryption,
+    as_encryption,
+    encryption_problem,
+)
 from django_minio_backend.profiles.rules import (
     MAX_PART_SIZE,
     MAX_RETRIES,
@@ -63,8 +77,10 @@ class MinioProfileDict(TypedDict, total=False):
     """The dict form of a profile, as written in ``settings.MINIO_PROFILES``; mypy checks it."""
 
     endpoint: Required[str]
-    access_key: Required[str]
-    secret_key: Required[str]
+    access_key: str | None
+    secret_key: str | None
+    session_token: str | None
+    credentials: str | dict[str, str] | Provider | None
     use_https: bool
     external_endpoint: str | None
     external_use_https: bool | None
@@ -86,6 +102,7 @@ class MinioProfileDict(TypedDict, total=False):
     cert_check: bool
     multipart_threshold: int
     multipart_part_size: int
+    encryption: str | dict[str, str] | dict[str, bytes] | None
 
 
 # --- field specs ---------------------------------------------------------------------------------
@@ -246,23 +263,50 @@ class MinioProfile:
             "no scheme, path or user name. The host is lower-cased.",
         ),
     )
-    access_key: str = attrs.field(
+    access_key: str | None = attrs.field(
+        default=None,
         metadata=field_spec(
-            rule=rules.secret,
+            rule=rules.optional_secret,
             hint=_KEY_HINT,
             seed="MINIO_ACCESS_KEY",
             secret=True,
-            doc="The access key. Never shown in `repr`, logs, errors or command output.",
-        )
+            doc="The access key; required unless `credentials` is set. Never shown in `repr`, "
+            "logs, errors or command output.",
+        ),
     )
-    secret_key: str = attrs.field(
+    secret_key: str | None = attrs.field(
+        default=None,
         metadata=field_spec(
-            rule=rules.secret,
+            rule=rules.optional_secret,
             hint=_KEY_HINT,
             seed="MINIO_SECRET_KEY",
             secret=True,
             doc="The secret key, treated like `access_key`. Read it from the environment.",
-        )
+        ),
+    )
+    session_token: str | None = attrs.field(
+        default=None,
+        metadata=field_spec(
+            rule=rules.optional_secret,
+            hint=_KEY_HINT + ", or leave it out",
+            secret=True,
+            doc="The session token of temporary keys (STS), sent with `access_key` and "
+            "`secret_key`; treated like them.",
+        ),
+    )
+    credentials: str | CredentialsFile | Provider | None = attrs.field(
+        default=None,
+        converter=as_credentials,
+        repr=describe_credentials,
+        metadata=field_spec(
+            rule=credentials_problem,
+            hint=CREDENTIALS_HINT,
+            doc="Where the keys come from instead of `access_key`/`secret_key`: `'env'` "
+            "(`MINIO_ACCESS_KEY`/`MINIO_SECRET_KEY`, else `AWS_ACCESS_KEY_ID`/"
+            "`AWS_SECRET_ACCESS_KEY`/`AWS_SESSION_TOKEN`), `{'file': path, 'profile': name}` "
+            "(an AWS credentials file, re-read when it changes) or a "
+            "`minio.credentials.Provider` (IAM, STS...). Rotated keys are used at once.",
+        ),
     )
     use_https: bool = attrs.field(
         default=True,
@@ -485,6 +529,18 @@ class MinioProfile:
         ),
     )
 
+    encryption: Encryption | None = attrs.field(
+        default=None,
+        converter=as_encryption,
+        metadata=field_spec(
+            rule=encryption_problem,
+            hint=ENCRYPTION_HINT,
+            doc="Server-side encryption of every object written: `'SSE-S3'`, "
+            "`{'kms_key_id': id}` or SSE-C `{'customer_key': 32 bytes or 'env:NAME'}` (then "
+            "also sent with every read). A storage's `encryption` option overrides it.",
+        ),
+    )
+
     def __attrs_post_init__(self) -> None:
         problems = profile_problems(attrs.asdict(self, recurse=False))
         if problems:
@@ -547,6 +603,7 @@ def profile_problems(values: Mapping[str, Any]) -> list[Problem]:
             problems.append(Problem(message, setting=name))
         else:
             valid[name] = value
+    problems.extend(_credential_problems(values))
     problems.extend(_bucket_problems(valid))
     problems.extend(_window_problems(valid))
     return problems
@@ -568,6 +625,38 @@ def _window_problems(valid: Mapping[str, Any]) -> list[Problem]:
             )
         ]
     return []
+
+
+_KEY_FIELDS: Final = ("access_key", "secret_key", "session_token")
+
+
+def _credential_problems(values: Mapping[str, Any]) -> list[Problem]:
+    """Keys in the profile, or ``credentials``: one of the two, and both keys when written."""
+    # A field absent from ``values`` was not read (its value was wrong): nothing to say about it.
+    given = [name for name in _KEY_FIELDS if values.get(name) is not None]
+    if "credentials" not in values:
+        return []
+    if values["credentials"] is not None:
+        if not given:
+            return []
+        return [
+            Problem(
+                f"{' and '.join(given)} given together with credentials",
+                setting="credentials",
+                hint="remove credentials to use the keys written in the profile, or remove "
+                f"{', '.join(given)} to use credentials",
+            )
+        ]
+    return [
+        Problem(
+            "is required but missing",
+            setting=name,
+            hint="set access_key and secret_key (from the environment), or credentials='env'",
+            code="E003",
+        )
+        for name in ("access_key", "secret_key")
+        if name in values and values[name] is None
+    ]
 
 
 def _bucket_problems(valid: Mapping[str, Any]) -> list[Problem]:

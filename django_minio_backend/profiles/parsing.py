@@ -93,6 +93,22 @@ def _structure_dict(value: Any, _type: Any) -> dict[str, Any]:
     return value
 
 
+_SEVERAL_FORMS: Final = frozenset(
+    {
+        attrs.fields_dict(attrs.resolve_types(MinioProfile))[name].type
+        for name in ("credentials", "encryption")
+    }
+)
+
+
+def _is_any_of_several_forms(type_: Any) -> bool:
+    return type_ in _SEVERAL_FORMS
+
+
+def _as_given(value: Any, _type: Any) -> Any:
+    return value
+
+
 def _build_converter() -> cattrs.Converter:
     result = cattrs.Converter()
     result.register_structure_hook(str, _strict(str, "a string"))
@@ -103,6 +119,8 @@ def _build_converter() -> cattrs.Converter:
     result.register_structure_hook(
         urllib3.PoolManager, _strict(urllib3.PoolManager, "a PoolManager")
     )
+    # Credentials and encryption take several forms: their converters and rules sort them out.
+    result.register_structure_hook_func(_is_any_of_several_forms, _as_given)
     result.register_structure_hook_func(_is_tuple_type, _structure_tuple)
     result.register_structure_hook_func(_is_dict_type, _structure_dict)
     return result

@@ -36,6 +36,7 @@ __all__ = [
     "human_size",
     "integer",
     "optional_path",
+    "optional_secret",
     "policy_hooks",
     "pool_manager",
     "positive_seconds",
@@ -91,6 +92,11 @@ def secret(value: Any) -> str | None:
     if not value:
         return "must not be empty (is the environment variable holding it set?)"
     return None
+
+
+def optional_secret(value: Any) -> str | None:
+    """``None`` or a non-empty string, described by its type only."""
+    return None if value is None else secret(value)
 
 
 def boolean(value: Any) -> str | None:

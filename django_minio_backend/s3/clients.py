@@ -16,13 +16,13 @@ import attrs
 import certifi
 import urllib3
 from minio import Minio
-from minio.credentials.credentials import Credentials
 from minio.credentials.providers import Provider
 from urllib3 import BaseHTTPResponse
 from urllib3.util import Retry, Timeout
 
 from django_minio_backend.profiles.model import MinioProfile
 from django_minio_backend.profiles.sources import get_profile
+from django_minio_backend.s3.credentials import profile_provider
 from django_minio_backend.s3.url_signing import UrlSigner
 
 __all__ = [
@@ -103,53 +103,33 @@ class OneAttemptPool(urllib3.PoolManager):
         return f"{type(self).__name__}(timeout={self.timeout!r})"
 
 
-class ConcealedCredentials(Credentials):
-    """The SDK's credentials, shown without the secret key.
-
-    The SDK keeps the credentials as a local of the frame that sends each request, so every
-    traceback of a failed request holds them: Django's DEBUG page, the admin error e-mail and
-    ``traceback`` with ``capture_locals`` print that local with ``repr``.
-    """
-
-    def __repr__(self) -> str:
-        return f"{type(self).__name__}(access_key={self.access_key!r}, secret_key='***')"
-
-    __str__ = __repr__
-
-
-class ConcealedStaticProvider(Provider):
-    """A fixed credentials provider whose credentials never show the secret key."""
-
-    def __init__(self, access_key: str, secret_key: str) -> None:
-        self._credentials = ConcealedCredentials(access_key=access_key, secret_key=secret_key)
-
-    def retrieve(self) -> Credentials:
-        return self._credentials
-
-    def __repr__(self) -> str:
-        return f"{type(self).__name__}(access_key={self._credentials.access_key!r})"
-
-
 @attrs.frozen
 class ProfileClients:
     """A profile's clients: ``internal`` talks to the server; ``cleanup`` (the same connections,
     one attempt, ``cleanup_timeout``) sends the abort of a failed upload; ``signer`` signs the
-    URLs of ``url()`` for the external endpoint, without a network call."""
+    URLs of ``url()`` for the external endpoint, without a network call. All three take their
+    keys from ``provider``, asked before every request."""
 
     profile: MinioProfile
     internal: Minio
     cleanup: Minio
     signer: UrlSigner
+    provider: Provider
 
 
 def profile_client(
-    profile: MinioProfile, pool: urllib3.PoolManager, *, external: bool = False
+    profile: MinioProfile,
+    pool: urllib3.PoolManager,
+    *,
+    provider: Provider,
+    external: bool = False,
 ) -> Minio:
-    """A client for ``profile``'s endpoint (``external``: the browser-facing one) on ``pool``."""
+    """A client for ``profile``'s endpoint (``external``: the browser-facing one) on ``pool``,
+    taking its keys from ``provider`` before every request."""
     # region= is what keeps requests free of a round trip to ask for the bucket's region.
     return Minio(
         endpoint=profile.external_endpoint if external else profile.endpoint,
-        credentials=ConcealedStaticProvider(profile.access_key, profile.secret_key),
+        credentials=provider,
         secure=profile.external_use_https if external else profile.use_https,
         region=profile.region,
         http_client=pool,
@@ -157,18 +137,28 @@ def profile_client(
     )
 
 
-def build_clients(profile: MinioProfile, http: urllib3.PoolManager | None = None) -> ProfileClients:
-    """Fresh clients for ``profile`` on ``http`` (default: its ``http_client`` or a new pool)."""
+def build_clients(
+    profile: MinioProfile,
+    http: urllib3.PoolManager | None = None,
+    *,
+    name: str | None = None,
+    provider: Provider | None = None,
+) -> ProfileClients:
+    """Fresh clients for ``profile`` on ``http`` (default: its ``http_client`` or a new pool);
+    ``provider`` defaults to a new one for the profile (``name``: its name, for messages)."""
     http = http or profile.http_client or build_http_client(profile)
+    # One provider for every client and the signer: a rotated key is used by all of them.
+    provider = provider or profile_provider(profile, name)
 
     def client(pool: urllib3.PoolManager) -> Minio:
-        return profile_client(profile, pool)
+        return profile_client(profile, pool, provider=provider)
 
     return ProfileClients(
         profile=profile,
         internal=client(http),
         cleanup=client(OneAttemptPool(http, cleanup_timeout(profile))),
-        signer=UrlSigner(profile),
+        signer=UrlSigner(profile, provider),
+        provider=provider,
     )
 
 
@@ -185,6 +175,6 @@ def profile_clients(name: str) -> ProfileClients:
     with _lock:
         entry = _registry.get(name)
         if entry is None or entry.profile is not profile:
-            entry = build_clients(profile)
+            entry = build_clients(profile, name=name)
             _registry[name] = entry
         return entry

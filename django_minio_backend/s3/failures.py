@@ -15,11 +15,10 @@ the same wherever it happens.
 
 from __future__ import annotations
 
-import contextlib
 import re
 import socket
 import ssl
-from collections.abc import Iterator
+from types import TracebackType
 from typing import Final
 
 import urllib3
@@ -34,7 +33,15 @@ from django_minio_backend.errors import (
 )
 from django_minio_backend.profiles.model import MinioProfile
 
-__all__ = ["NETWORK_ERRORS", "describe_error", "response_status", "server_errors"]
+__all__ = [
+    "NETWORK_ERRORS",
+    "ServerErrors",
+    "describe_error",
+    "drop_frames",
+    "response_status",
+    "sends_secret_headers",
+    "server_errors",
+]
 
 NETWORK_ERRORS: Final = (
     urllib3.exceptions.HTTPError,  # urllib3 wraps nearly every network error in one of its own
@@ -55,8 +62,8 @@ _WHITESPACE: Final = re.compile(r"\s+")
 
 def _scrub(text: str, profile: MinioProfile) -> str:
     # Server and library messages should never carry a key; this makes sure of it.
-    for secret in (profile.secret_key, profile.access_key):
-        if len(secret) >= 3:
+    for secret in (profile.secret_key, profile.session_token, profile.access_key):
+        if secret is not None and len(secret) >= 3:
             text = text.replace(secret, "***")
     return text
 
@@ -91,33 +98,109 @@ def response_status(exc: MinioException) -> int | None:
     return None
 
 
-@contextlib.contextmanager
+def sends_secret_headers(profile: MinioProfile) -> bool:
+    """Whether the profile's requests may carry a secret in a header: a session token (of the
+    profile or of a credentials source) or an SSE-C key."""
+    encryption = profile.encryption
+    return (
+        profile.session_token is not None
+        or profile.credentials is not None
+        or (encryption is not None and encryption.customer_key_env is not None)
+        or (encryption is not None and encryption.customer_key is not None)
+    )
+
+
+def drop_frames(exc: BaseException) -> None:
+    """Remove the frames of ``exc`` and of the exceptions chained to it.
+
+    The SDK, urllib3 and http.client keep a request's headers (and the bytes sent) as locals;
+    when a header holds a session token or an SSE-C key, a traceback showing locals (Django's
+    DEBUG page, the admin e-mail) would print it. The messages stay.
+    """
+    seen: set[int] = set()
+    pending: list[BaseException | None] = [exc]
+    while pending:
+        current = pending.pop()
+        if current is None or id(current) in seen:
+            continue
+        seen.add(id(current))
+        current.__traceback__ = None
+        pending += [current.__cause__, current.__context__]
+
+
+class ServerErrors:
+    """The context manager of ``server_errors``: a class, not a generator, so that frames
+    dropped from an error re-raised as it is stay dropped (``contextlib.contextmanager`` puts
+    the traceback back)."""
+
+    __slots__ = ("bucket", "key", "profile", "profile_name", "secret_headers")
+
+    def __init__(
+        self,
+        profile_name: str,
+        profile: MinioProfile,
+        bucket: str | None,
+        key: str | None,
+        secret_headers: bool,
+    ) -> None:
+        self.profile_name = profile_name
+        self.profile = profile
+        self.bucket = bucket
+        self.key = key
+        self.secret_headers = secret_headers
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        # Never swallows: returns None (the error goes on) or raises the documented error.
+        if not isinstance(exc, Exception):
+            return
+        if self.secret_headers or sends_secret_headers(self.profile):
+            drop_frames(exc)
+        documented = _documented(exc, self.profile_name, self.profile, self.bucket, self.key)
+        if documented is not None:
+            raise documented from exc
+
+
 def server_errors(
     profile_name: str,
     profile: MinioProfile,
     *,
     bucket: str | None = None,
     key: str | None = None,
-) -> Iterator[None]:
+    secret_headers: bool = False,
+) -> ServerErrors:
     """Turn a failed request of the block into the package's documented errors.
 
     With ``bucket`` and ``key`` (an operation on one object) a "missing" S3 code becomes
     ``FileNotFoundError``; without them it stays an ``S3Error`` (a missing bucket while listing).
-    The package's own errors pass through unchanged.
+    The package's own errors pass through unchanged. When the requests carried a secret header
+    (``secret_headers``, or ``sends_secret_headers(profile)``), the frames below this block are
+    dropped from the error (``drop_frames``).
     """
-    try:
-        yield
-    except MinioBackendError:
-        raise
-    except S3Error as exc:
+    return ServerErrors(profile_name, profile, bucket, key, secret_headers)
+
+
+def _documented(
+    exc: Exception, profile_name: str, profile: MinioProfile, bucket: str | None, key: str | None
+) -> Exception | None:
+    """The documented error for ``exc``, or ``None`` when ``exc`` is raised as it is."""
+    if isinstance(exc, MinioBackendError):
+        return None
+    if isinstance(exc, S3Error):
         if bucket is not None and key is not None and exc.code in MISSING_CODES:
-            raise missing_object(profile_name, bucket, key, exc.code) from exc
-        raise
-    except MinioException as exc:
-        raise ServerResponseError(
+            return missing_object(profile_name, bucket, key, exc.code)
+        return None
+    if isinstance(exc, MinioException):
+        return ServerResponseError(
             profile_name, profile.base_url, response_status(exc), describe_error(exc, profile)
-        ) from exc
-    except NETWORK_ERRORS as exc:
-        raise ServerUnavailableError(
-            profile_name, profile.base_url, describe_error(exc, profile)
-        ) from exc
+        )
+    if isinstance(exc, NETWORK_ERRORS):
+        return ServerUnavailableError(profile_name, profile.base_url, describe_error(exc, profile))
+    return None

@@ -11,6 +11,7 @@ from urllib3 import BaseHTTPResponse
 
 from django_minio_backend.errors import ServerResponseError, ServerUnavailableError
 from django_minio_backend.s3.clients import profile_clients
+from django_minio_backend.s3.credentials import CredentialsUnavailableError
 from django_minio_backend.s3.failures import describe_error, server_errors
 
 # describe_error lives in s3.failures; it is still importable from here.
@@ -129,6 +130,8 @@ def check_server(profile_name: str) -> MinioServerStatus:
         )
         message = f"the server at {url} {what}: {describe_error(exc, profile)}"
         return MinioServerStatus(profile_name, url, False, latency, (message,))
+    except CredentialsUnavailableError as exc:  # nothing was sent: no keys to send
+        return MinioServerStatus(profile_name, url, False, 0.0, (str(exc),))
     except (ServerUnavailableError, ServerResponseError) as exc:
         # The wording of the storages' errors, without the profile (the status names it).
         latency = (time.perf_counter() - started) * 1000

@@ -13,6 +13,7 @@ header, a size probe that seeks to the end and back) sends no request.
 from __future__ import annotations
 
 import io
+from collections.abc import Mapping
 from datetime import datetime
 from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING, Final
@@ -24,7 +25,7 @@ from urllib3.exceptions import ProtocolError
 
 from django_minio_backend.errors import MISSING_CODES, MinioBackendError, missing_object
 from django_minio_backend.s3 import sdk_requests
-from django_minio_backend.s3.failures import NETWORK_ERRORS
+from django_minio_backend.s3.failures import NETWORK_ERRORS, drop_frames
 
 if TYPE_CHECKING:
     from _typeshed import WriteableBuffer
@@ -129,6 +130,7 @@ class ObjectReader(io.RawIOBase):
         profile: str,
         chunk: int = DEFAULT_CHUNK,
         window: int = DEFAULT_WINDOW,
+        headers: Mapping[str, str] | None = None,
     ) -> None:
         super().__init__()
         if chunk < 1:
@@ -140,6 +142,7 @@ class ObjectReader(io.RawIOBase):
         self.profile = profile
         self._client = client
         self._chunk = chunk
+        self._headers = dict(headers or {})
         self._position = 0
         self._window_size = window
         # Bytes [_window_start, _window_start + len(_window)) as read last; the open response
@@ -253,9 +256,11 @@ class ObjectReader(io.RawIOBase):
             data = response.read(wanted, decode_content=False)
         except ProtocolError as exc:
             self._drop_response()
+            self._conceal(exc)
             raise self._truncated() from exc
         except NETWORK_ERRORS as exc:  # a read timeout, mostly
             self._drop_response()
+            self._conceal(exc)
             raise ObjectReadError(
                 self.bucket,
                 self.key,
@@ -281,24 +286,31 @@ class ObjectReader(io.RawIOBase):
             self._window_start += excess
 
     def _open_range(self) -> BaseHTTPResponse:
-        headers = {"Range": f"bytes={self._position}-"}
+        headers = {**self._headers, "Range": f"bytes={self._position}-"}
         if self._etag_header:
             headers["If-Match"] = self._etag_header
         try:
             response = sdk_requests.get_object(self._client, self.bucket, self.key, headers)
         except S3Error as exc:
+            self._conceal(exc)
             if exc.code in _CHANGED_CODES:
                 raise ObjectChangedError(self.bucket, self.key, self.profile) from exc
             if exc.code in MISSING_CODES:
                 raise missing_object(self.profile, self.bucket, self.key, exc.code) from exc
             raise self._reopen_error(exc) from exc
         except (MinioException, *NETWORK_ERRORS) as exc:
+            self._conceal(exc)
             raise self._reopen_error(exc) from exc
         expected = f"bytes {self._position}-{self.size - 1}/{self.size}"
         if response.status != 206 or response.headers.get("Content-Range") != expected:
             _release(response, finished=False)
             raise ObjectChangedError(self.bucket, self.key, self.profile)
         return response
+
+    def _conceal(self, exc: BaseException) -> None:
+        # The request's frames hold its headers: with an SSE-C key among them, drop them.
+        if self._headers:
+            drop_frames(exc)
 
     def _truncated(self) -> TruncatedObjectError:
         return TruncatedObjectError(self.bucket, self.key, self._position, self.size, self.profile)
@@ -327,8 +339,11 @@ def open_object(
     profile: str,
     chunk: int = DEFAULT_CHUNK,
     window: int = DEFAULT_WINDOW,
+    headers: Mapping[str, str] | None = None,
 ) -> ObjectReader:
     """Open ``bucket/key`` of profile ``profile`` (its name, for messages) with one GET.
+
+    ``headers`` go on that GET and on every ranged GET after a seek (the SSE-C key).
 
     A missing object or bucket raises ``errors.missing_object``'s ``FileNotFoundError``; any other
     failure (credentials, network, server) propagates as raised by the SDK or urllib3, for the
@@ -336,9 +351,18 @@ def open_object(
     naming the object (``ObjectReadError`` and its subclasses, ``FileNotFoundError``).
     """
     try:
-        response = client.get_object(bucket_name=bucket, object_name=key)
+        response = sdk_requests.get_object(client, bucket, key, dict(headers or {}))
     except S3Error as exc:
         if exc.code in MISSING_CODES:
             raise missing_object(profile, bucket, key, exc.code) from exc
         raise
-    return ObjectReader(client, bucket, key, response, profile=profile, chunk=chunk, window=window)
+    return ObjectReader(
+        client,
+        bucket,
+        key,
+        response,
+        profile=profile,
+        chunk=chunk,
+        window=window,
+        headers=headers,
+    )

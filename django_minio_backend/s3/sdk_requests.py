@@ -18,6 +18,7 @@ import hashlib
 import inspect
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Final
+from urllib.parse import quote
 from xml.etree import ElementTree
 
 import minio.helpers
@@ -31,6 +32,7 @@ __all__ = [
     "ObjectExistsError",
     "abort_multipart_upload",
     "complete_multipart_upload",
+    "copy_object",
     "create_multipart_upload",
     "get_object",
     "put_object",
@@ -177,16 +179,25 @@ def create_multipart_upload(
 
 
 def upload_part(
-    client: Minio, bucket: str, key: str, upload_id: str, part_number: int, data: bytes
+    client: Minio,
+    bucket: str,
+    key: str,
+    upload_id: str,
+    part_number: int,
+    data: bytes,
+    headers: Mapping[str, str] | None = None,
 ) -> str:
-    """Upload part ``part_number`` (1 to 10,000) of a multipart upload; return its ETag."""
+    """Upload part ``part_number`` (1 to 10,000) of a multipart upload; return its ETag.
+
+    ``headers``: what each part must carry (an SSE-C key).
+    """
     response = _execute(
         client,
         "PUT",
         bucket,
         key,
         body=data,
-        headers={},
+        headers=_headers(headers or {}),
         query={"partNumber": str(part_number), "uploadId": upload_id},
     )
     return _etag(response)
@@ -237,6 +248,28 @@ def complete_multipart_upload(
         raise error
     etag = _xml_text(root, "ETag")
     return (etag or _etag(response)).strip('"')
+
+
+def copy_object(
+    client: Minio,
+    bucket: str,
+    key: str,
+    source_bucket: str,
+    source_key: str,
+    headers: Mapping[str, str],
+) -> str:
+    """Copy ``source_bucket/source_key`` to ``bucket/key`` on the server; return the new ETag.
+
+    ``headers``: the copy's encryption (``ObjectEncryption.write`` of the target and
+    ``copy_source`` of the source, for SSE-C); content type and metadata are copied.
+    """
+    fresh = _headers(headers)
+    fresh["x-amz-copy-source"] = quote(f"/{source_bucket}/{source_key}")
+    response = _execute(client, "PUT", bucket, key, headers=fresh)
+    root = _parse_xml(response)  # S3 may answer 200 and report a failure in the body
+    if root.tag in {"Error", _S3_NS + "Error"}:
+        raise S3Error.fromxml(response)
+    return (_xml_text(root, "ETag") or _etag(response)).strip('"')
 
 
 def abort_multipart_upload(client: Minio, bucket: str, key: str, upload_id: str) -> None:

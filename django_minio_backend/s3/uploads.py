@@ -133,6 +133,7 @@ def upload(
     progress: Progress | None = None,
     parts_in_flight: int = PARTS_IN_FLIGHT,
     checksum: str | None = None,
+    part_headers: Mapping[str, str] | None = None,
 ) -> str:
     """Store every byte of ``stream`` as ``bucket/key``; ``size`` is what the stream should hold.
 
@@ -146,6 +147,7 @@ def upload(
     bytes once they are stored; ``parts_in_flight`` parts are sent at once. ``checksum`` (a
     name of ``CHECKSUMS``) sends that checksum of a single PUT's body for the server to verify
     and keep (multipart uploads are verified by the server through their parts' MD5 ETags).
+    ``part_headers`` go on each part of a multipart upload (an SSE-C key, which S3 wants there).
     """
     _check_sizes(key, size, multipart_threshold, part_size)
     if parts_in_flight < 1:
@@ -183,6 +185,7 @@ def upload(
         abort_client=abort_client or client,
         progress=progress,
         parts_in_flight=parts_in_flight,
+        part_headers=part_headers or {},
     )
 
 
@@ -233,11 +236,19 @@ def _multipart(
     abort_client: Minio,
     progress: Progress | None,
     parts_in_flight: int,
+    part_headers: Mapping[str, str],
 ) -> str:
     upload_id = sdk_requests.create_multipart_upload(client, bucket, key, headers)
     try:
         etags = _upload_parts(
-            client, bucket, key, upload_id, parts, progress=progress, in_flight_max=parts_in_flight
+            client,
+            bucket,
+            key,
+            upload_id,
+            parts,
+            part_headers,
+            progress=progress,
+            in_flight_max=parts_in_flight,
         )
         return sdk_requests.complete_multipart_upload(
             client, bucket, key, upload_id, etags, if_none_match=if_none_match
@@ -253,6 +264,7 @@ def _upload_parts(
     key: str,
     upload_id: str,
     parts: Iterator[bytes],
+    part_headers: Mapping[str, str],
     *,
     progress: Progress | None = None,
     in_flight_max: int = PARTS_IN_FLIGHT,
@@ -267,7 +279,7 @@ def _upload_parts(
     pool = ThreadPoolExecutor(in_flight_max, thread_name_prefix="minio-upload-part")
 
     def send(number: int, data: bytes) -> str:
-        etag = sdk_requests.upload_part(client, bucket, key, upload_id, number, data)
+        etag = sdk_requests.upload_part(client, bucket, key, upload_id, number, data, part_headers)
         if progress is not None:
             progress.update(len(data))
         return etag

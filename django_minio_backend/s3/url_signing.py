@@ -2,8 +2,9 @@
 
 The SDK's presigner rebuilds its URL machinery on every call; ``url()`` is a hot path in templates
 listing many files, so this module signs with a signing key cached per day and a timestamp cached
-per second. The output is the URL the SDK would build; a test compares both for many keys and
-response overrides.
+per second. The keys come from the profile's provider on every call, as the SDK's requests do: when
+they rotate, the cached signing key is dropped. The output is the URL the SDK would build; a test
+compares both for many keys, response overrides and session tokens.
 
 With a signing window, URLs are signed at the start of the current window (multiples of the
 window since the Unix epoch, UTC): every URL of an object is the same string for the whole window,
@@ -20,6 +21,8 @@ from collections.abc import Mapping
 from datetime import timedelta
 from typing import Final
 from urllib.parse import quote
+
+from minio.credentials.providers import Provider
 
 from django_minio_backend.profiles.model import MinioProfile
 from django_minio_backend.profiles.rules import MAX_URL_EXPIRY
@@ -158,44 +161,43 @@ class UrlSigner:
     """Signs GET URLs for a profile's external endpoint, valid for its ``url_expiry``."""
 
     __slots__ = (
-        "_access_key",
         "_base",
-        "_day",
         "_expires",
         "_host",
+        "_provider",
         "_region",
         "_second",
-        "_secret_key",
-        "_signing_key",
+        "_signing",
         "_stamp",
         "_window",
     )
 
-    def __init__(self, profile: MinioProfile) -> None:
+    def __init__(self, profile: MinioProfile, provider: Provider) -> None:
         scheme = "https" if profile.external_use_https else "http"
         self._host = _host(profile.external_endpoint or profile.endpoint, scheme)
         self._base = f"{scheme}://{self._host}"
-        self._access_key = profile.access_key
-        self._secret_key = profile.secret_key
+        self._provider = provider
         self._region = profile.region
         self._expires = int(profile.url_expiry.total_seconds())
         window = profile.url_signing_window
         self._window = 0 if window is None else int(window.total_seconds())
-        self._day = ""
-        self._signing_key = b""
+        self._signing: tuple[str, str, bytes] = ("", "", b"")
         self._second = -1
         self._stamp = ""
 
     def __repr__(self) -> str:
         return f"UrlSigner(host={self._host!r}, region={self._region!r})"
 
-    def _key_for(self, day: str) -> bytes:
-        if day != self._day:
-            key = _hmac(f"AWS4{self._secret_key}".encode(), day)
-            for part in (self._region, "s3", "aws4_request"):
-                key = _hmac(key, part)
-            self._signing_key, self._day = key, day
-        return self._signing_key
+    def _key_for(self, day: str, secret_key: str) -> bytes:
+        # One tuple, replaced whole: a thread never pairs one secret with another's key.
+        cached_secret, cached_day, cached_key = self._signing
+        if cached_day == day and cached_secret == secret_key:
+            return cached_key
+        key = _hmac(f"AWS4{secret_key}".encode(), day)
+        for part in (self._region, "s3", "aws4_request"):
+            key = _hmac(key, part)
+        self._signing = (secret_key, day, key)
+        return key
 
     def _timestamp(self, now: float | None, expires: int) -> str:
         second = int(time.time() if now is None else now)
@@ -225,32 +227,35 @@ class UrlSigner:
         """
         if expires is None:
             expires = self._expires
+        credentials = self._provider.retrieve()
         stamp = self._timestamp(now, expires)
         day = stamp[:8]
         scope = f"{day}/{self._region}/s3/aws4_request"
         path = f"/{quote(bucket)}/{quote(key)}"
+        access_key = quote(credentials.access_key, safe="")
         query = (
             f"X-Amz-Algorithm={_ALGORITHM}"
-            f"&X-Amz-Credential={quote(self._access_key, safe='')}%2F{quote(scope, safe='')}"
+            f"&X-Amz-Credential={access_key}%2F{quote(scope, safe='')}"
             f"&X-Amz-Date={stamp}"
             f"&X-Amz-Expires={expires}"
-            "&X-Amz-SignedHeaders=host"
         )
-        if response:
-            # Every response-* name sorts after the X-Amz-* ones: the canonical query is the
-            # signing parameters followed by the overrides, in name order; the URL lists the
-            # overrides first, as the SDK does.
-            overrides = "&".join(
-                f"{name}={quote(response[name], safe='')}" for name in sorted(response)
-            )
-            canonical_query = f"{query}&{overrides}"
-            query = f"{overrides}&{query}"
-        else:
-            canonical_query = query
+        signed = "&X-Amz-SignedHeaders=host"
+        # The canonical query lists every parameter in name order: X-Amz-* (the session token
+        # between Expires and SignedHeaders), then the response-* overrides. The URL lists the
+        # token and the overrides first, as the SDK does.
+        token = credentials.session_token
+        token_param = "" if token is None else f"X-Amz-Security-Token={quote(token, safe='')}"
+        overrides = "&".join(
+            f"{name}={quote(value, safe='')}" for name, value in sorted((response or {}).items())
+        )
+        canonical_query = "&".join(
+            part for part in (query, token_param, signed[1:], overrides) if part
+        )
+        query = "&".join(part for part in (token_param, overrides, query + signed) if part)
         canonical = f"GET\n{path}\n{canonical_query}\nhost:{self._host}\n\nhost\nUNSIGNED-PAYLOAD"
         digest = hashlib.sha256(canonical.encode("utf-8")).hexdigest()
         to_sign = f"{_ALGORITHM}\n{stamp}\n{scope}\n{digest}"
         signature = hmac.new(
-            self._key_for(day), to_sign.encode("utf-8"), hashlib.sha256
+            self._key_for(day, credentials.secret_key), to_sign.encode("utf-8"), hashlib.sha256
         ).hexdigest()
         return f"{self._base}{path}?{query}&X-Amz-Signature={signature}"

@@ -8,14 +8,13 @@ broken profile. Every request goes through the profile's timeouts; a missing obj
 
 from __future__ import annotations
 
-import contextlib
 import io
 import os
 import posixpath
 import stat
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 from typing import IO, Any, ClassVar, Final
 from urllib.parse import quote
@@ -29,6 +28,7 @@ from django.core.files.utils import validate_file_name
 from django.utils import timezone
 
 from django_minio_backend.errors import ConfigurationError, Problem
+from django_minio_backend.profiles.encryption import Encryption, encryption_from_sse
 from django_minio_backend.profiles.sources import (
     ProfileConfiguration,
     configuration,
@@ -37,7 +37,8 @@ from django_minio_backend.profiles.sources import (
 )
 from django_minio_backend.s3.buckets import ensure_bucket
 from django_minio_backend.s3.clients import ProfileClients, profile_clients
-from django_minio_backend.s3.failures import server_errors
+from django_minio_backend.s3.encryption import ObjectEncryption, object_encryption
+from django_minio_backend.s3.failures import ServerErrors, server_errors
 from django_minio_backend.s3.health import MinioServerStatus, check_server
 from django_minio_backend.s3.keys import MAX_KEY_BYTES, MAX_SEGMENT_BYTES, object_key, prefix_key
 from django_minio_backend.s3.object_reader import ObjectReader, open_object
@@ -123,13 +124,15 @@ class _Target:
     bucket: str
     public: bool
     public_prefix: str
+    encryption: ObjectEncryption
 
 
 class MinioBackend(UpstreamStorageMixin, Storage):
     """A storage on one bucket of the MinIO cluster of a named profile.
 
     ``bucket_name`` defaults to the profile's ``default_bucket``. Keyword options
-    (``cache_control``, ``content_disposition``, ``metadata``) apply to every object written.
+    (``cache_control``, ``content_disposition``, ``metadata``) apply to every object written;
+    ``encryption`` (or upstream 4.x's ``sse=``, a ``minio.sse`` object) replaces the profile's.
     Same-name saves get Django's alternative names, decided by a conditional write on the server
     so racing saves never overwrite each other; ``replace_existing=True`` overwrites instead.
     """
@@ -146,6 +149,7 @@ class MinioBackend(UpstreamStorageMixin, Storage):
         profile: str = "default",
         *,
         replace_existing: bool | None = None,
+        sse: Any = None,
         **options: Any,
     ) -> None:
         options = self._take_upstream_keywords(dict(options))  # storage_name=, http_client=...
@@ -153,6 +157,8 @@ class MinioBackend(UpstreamStorageMixin, Storage):
         own = {key: value for key, value in options.items() if key not in upstream}
         if replace_existing is not None:
             own["replace_existing"] = replace_existing
+        if sse is not None:
+            own["encryption"] = _sse_encryption(sse, own, type(self).__name__)
         self.object_options: ObjectOptions = object_options_from(
             {"profile": profile, "bucket_name": bucket_name, **own}, type(self).__name__
         )
@@ -162,6 +168,14 @@ class MinioBackend(UpstreamStorageMixin, Storage):
         self._profile_arg = profile
         self._upstream_options: Mapping[str, Any] | None = upstream or None
         self._given = {key: value for key, value in own.items() if value is not None}
+        encryption = self.object_options.encryption
+        if encryption is not None:
+            # A migration records where an SSE-C key comes from, never the key itself.
+            recordable = encryption.setting()
+            if recordable is None:
+                del self._given["encryption"]
+            else:
+                self._given["encryption"] = recordable
         if bucket_name:
             self._given["bucket_name"] = bucket_name
         if profile != "default":
@@ -231,7 +245,12 @@ class MinioBackend(UpstreamStorageMixin, Storage):
             prefix = f"{profile.external_base_url}/{quote(bucket)}/"
         else:
             prefix = f"{base_url}/"
-        target = _Target(current, clients, name, bucket, public, prefix)
+        if self.object_options.encryption is not None:
+            setting = f"{type(self).__name__} option 'encryption'"
+            encryption = object_encryption(self.object_options.encryption, name, setting)
+        else:
+            encryption = object_encryption(profile.encryption, name, "encryption")
+        target = _Target(current, clients, name, bucket, public, prefix, encryption)
         self._target = target
         return target
 
@@ -241,14 +260,18 @@ class MinioBackend(UpstreamStorageMixin, Storage):
     def _is_public(self) -> bool:
         return self._resolve().public
 
-    @contextlib.contextmanager
-    def _requests(self, target: _Target, key: str | None = None) -> Iterator[None]:
+    def _requests(self, target: _Target, key: str | None = None) -> ServerErrors:
         """Turn SDK errors into the documented ones (``s3.failures``), naming the profile: with
         ``key``, a missing object is ``FileNotFoundError``; no answer ``ServerUnavailableError``;
         an answer that is no S3 error document ``ServerResponseError``; else ``S3Error``."""
         bucket = None if key is None else target.bucket
-        with server_errors(target.profile_name, target.clients.profile, bucket=bucket, key=key):
-            yield
+        return server_errors(
+            target.profile_name,
+            target.clients.profile,
+            bucket=bucket,
+            key=key,
+            secret_headers=target.encryption.customer_key,
+        )
 
     # --- writing --------------------------------------------------------------------------------
 
@@ -306,7 +329,7 @@ class MinioBackend(UpstreamStorageMixin, Storage):
             # Static storages always do (as 3.8.1 did): collectstatic then works before
             # initialize_buckets ever ran. Once per process and bucket.
             ensure_bucket(target.profile_name, target.bucket)
-        headers = self.object_headers(name, content)
+        headers = {**self.object_headers(name, content), **target.encryption.write}
         if not replace and not _seekable(content):
             # A stream read once cannot be sent again under another name after a clash: pick a
             # free name first (HEAD requests); only a save racing for that name still fails.
@@ -329,6 +352,7 @@ class MinioBackend(UpstreamStorageMixin, Storage):
                         part_size=target.clients.profile.multipart_part_size,
                         abort_client=target.clients.cleanup,
                         **self._upload_arguments(),
+                        part_headers=target.encryption.part_headers(),
                     )
                 return name
             except ObjectExistsError:
@@ -421,7 +445,11 @@ class MinioBackend(UpstreamStorageMixin, Storage):
             target = self._resolve()
             with self._requests(target, key):
                 return open_object(
-                    target.clients.internal, target.bucket, key, profile=target.profile_name
+                    target.clients.internal,
+                    target.bucket,
+                    key,
+                    profile=target.profile_name,
+                    headers=target.encryption.read,
                 )
 
         return MinioObjectFile(fetch(), name, mode, fetch)
@@ -439,7 +467,11 @@ class MinioBackend(UpstreamStorageMixin, Storage):
         key = self._key(name)
         target = self._resolve()
         with self._requests(target, key):
-            stat = target.clients.internal.stat_object(bucket_name=target.bucket, object_name=key)
+            stat = target.clients.internal.stat_object(
+                bucket_name=target.bucket,
+                object_name=key,
+                extra_headers=dict(target.encryption.read) or None,
+            )
         if remember:
             self._recent_stats[thread] = (name, stat, time.monotonic())
         return stat
@@ -594,6 +626,19 @@ class MinioBackendStatic(MinioBackend):
         **options: Any,
     ) -> None:
         super().__init__(bucket_name, profile, replace_existing=replace_existing, **options)
+
+
+def _sse_encryption(sse: Any, options: Mapping[str, Any], where: str) -> Encryption:
+    if options.get("encryption") is not None:
+        raise ConfigurationError(
+            Problem(
+                "sse and encryption given together",
+                setting=where,
+                hint="keep encryption (sse is upstream 4.x's name for it)",
+                code="E008",
+            )
+        )
+    return encryption_from_sse(sse, where)
 
 
 class _EncodedText(io.RawIOBase):

@@ -174,7 +174,7 @@ class UpstreamStorageMixin:
             return shared
         own = self._own_clients
         if own is None or own[0] is not shared.profile:
-            own = (shared.profile, build_clients(shared.profile, pool))
+            own = (shared.profile, build_clients(shared.profile, pool, provider=shared.provider))
             self._own_clients = own
         return own[1]
 
@@ -207,8 +207,8 @@ class UpstreamStorageMixin:
     @property
     def client_external(self) -> Minio:
         """A minio client for the external endpoint (signs URLs for browsers)."""
-        profile = self._profile
-        return _external_client(self.profile_name, profile, self.HTTP_CLIENT)
+        clients = self._clients()
+        return _external_client(self.profile_name, clients, self.HTTP_CLIENT)
 
     @property
     def base_url(self) -> str:
@@ -300,13 +300,15 @@ _external_lock = threading.Lock()
 _external: dict[tuple[str, int], tuple[MinioProfile, Minio]] = {}
 
 
-def _external_client(name: str, profile: MinioProfile, pool: urllib3.PoolManager | None) -> Minio:
+def _external_client(name: str, clients: ProfileClients, pool: urllib3.PoolManager | None) -> Minio:
+    profile = clients.profile
     key = (name, id(pool))
     with _external_lock:
         found = _external.get(key)
         if found is None or found[0] is not profile:
             # The SDK opens no connection until a request is sent.
             shared = pool or profile.http_client or build_http_client(profile)
-            found = (profile, profile_client(profile, shared, external=True))
+            client = profile_client(profile, shared, provider=clients.provider, external=True)
+            found = (profile, client)
             _external[key] = found
         return found[1]

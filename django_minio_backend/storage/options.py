@@ -15,6 +15,7 @@ from django.core.exceptions import SuspiciousFileOperation
 from django.utils.http import http_date
 
 from django_minio_backend.errors import ConfigurationError, Problem
+from django_minio_backend.profiles.encryption import Encryption, as_encryption, encryption_problem
 from django_minio_backend.s3.keys import object_key
 
 __all__ = [
@@ -35,6 +36,7 @@ STORAGE_OPTIONS: Final = (
     "cache_control",
     "content_disposition",
     "metadata",
+    "encryption",
     "inline_active_content",
     "location",
     "public_base_url",
@@ -71,6 +73,8 @@ class ObjectOptions:
     public_base_url: str | None = None
     """Without a trailing slash."""
     object_parameters: Mapping[str, Any] = attrs.field(factory=dict)
+    # None: the profile's. Its repr never shows an SSE-C key.
+    encryption: Encryption | None = None
 
     def headers(self) -> dict[str, str]:
         """The HTTP headers these options add to a PUT (user metadata as ``x-amz-meta-*``;
@@ -227,6 +231,8 @@ def _option_problem(key: str, value: Any) -> str | None:
                 "filename*=UTF-8''<percent-encoded name> (RFC 6266)"
             )
         return None
+    if key == "encryption":
+        return encryption_problem(value)
     if key == "metadata":
         return _metadata_problem(value)
     if key == "location":
@@ -272,4 +278,5 @@ def object_options_from(options: Mapping[str, Any], where: str) -> ObjectOptions
         location=str(options.get("location") or "").strip("/"),
         public_base_url=(options.get("public_base_url") or "").rstrip("/") or None,
         object_parameters=dict(options.get("object_parameters") or {}),
+        encryption=as_encryption(options.get("encryption")),
     )

@@ -12,6 +12,7 @@ from minio import Minio
 from django_minio_backend import ConfigurationError, MinioProfile, PrivatePublicMixedError
 from django_minio_backend.profiles.model import AUTO_MEDIA_BUCKET, AUTO_STATIC_BUCKET
 from django_minio_backend.profiles.parsing import parse_profile
+from django_minio_backend.s3.credentials import profile_provider
 from django_minio_backend.s3.url_signing import UrlSigner
 
 SECRET = "sEcReT-canary-7f3a"
@@ -202,7 +203,9 @@ def test_host_names_are_lower_cased_and_urls_signed_for_them() -> None:
     assert profile.endpoint == "minio.internal:9000"
     assert profile.external_endpoint == "files.example.com"
     when = datetime(2026, 11, 25, 13, 14, 15, tzinfo=UTC)
-    url = UrlSigner(profile).presigned_get("media", "a.txt", now=when.timestamp())
+    url = UrlSigner(profile, profile_provider(profile)).presigned_get(
+        "media", "a.txt", now=when.timestamp()
+    )
     assert urlsplit(url).netloc == "files.example.com"  # the Host a browser sends, lower-cased
     sdk = Minio(
         endpoint="files.example.com", access_key="AK", secret_key=SECRET, region=profile.region

@@ -110,7 +110,7 @@ def test_every_field_has_a_hint_and_a_readme_line() -> None:
 
 
 def test_secret_fields_are_hidden_from_repr() -> None:
-    assert {"access_key", "secret_key"} == SECRET_FIELDS
+    assert {"access_key", "secret_key", "session_token"} == SECRET_FIELDS
     profile = MinioProfile(endpoint="m:1", access_key=SECRET + "-a", secret_key=SECRET)
     assert SECRET not in repr(profile)
     assert all(not attrs.fields_dict(MinioProfile)[name].repr for name in SECRET_FIELDS)
@@ -124,7 +124,10 @@ def test_minio_profiles_lists_every_field_and_masks_the_secrets(settings: Any) -
     call_command("minio_profiles", "--json", stdout=out)
     entry = json.loads(out.getvalue())["profiles"][0]
     assert set(PROFILE_FIELDS) <= set(entry)
-    assert all(entry[name] == "***" for name in SECRET_FIELDS)
+    assert entry["access_key"] == entry["secret_key"] == "***"
+    assert entry["session_token"] is None  # not set: shown as such, never as a value
+    assert entry["credentials"] == "access_key/secret_key"
+    assert entry["encryption"] is None
     assert entry["url_expiry"] == 7 * 24 * 3600
     text = io.StringIO()
     call_command("minio_profiles", stdout=text)

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from minio import Minio
 
 from django_minio_backend import MinioProfile
+from django_minio_backend.s3.credentials import profile_provider
 from django_minio_backend.s3.keys import object_key
 from django_minio_backend.s3.url_signing import (
     UrlSigner,
@@ -19,6 +20,10 @@ from django_minio_backend.s3.url_signing import (
     expiry_seconds,
     response_parameters,
 )
+
+
+def signer_for(profile: MinioProfile) -> UrlSigner:
+    return UrlSigner(profile, profile_provider(profile))
 
 
 def is_storable(key: str) -> bool:
@@ -57,7 +62,7 @@ def sdk_url(profile: MinioProfile, bucket: str, key: str) -> str:
 )
 def test_matches_the_sdk(fields: dict[str, object]) -> None:
     profile = MinioProfile(access_key="AK/with+chars", secret_key="s3cr3t", **fields)  # type: ignore[arg-type]
-    ours = UrlSigner(profile).presigned_get("media", "a b/ü+c~d!.txt", now=WHEN.timestamp())
+    ours = signer_for(profile).presigned_get("media", "a b/ü+c~d!.txt", now=WHEN.timestamp())
     assert ours == sdk_url(profile, "media", "a b/ü+c~d!.txt")
 
 
@@ -69,13 +74,13 @@ def test_matches_the_sdk(fields: dict[str, object]) -> None:
 )
 def test_any_key_matches_the_sdk(key: str) -> None:
     profile = MinioProfile(endpoint="minio:9000", access_key="AK", secret_key="SK")
-    assert UrlSigner(profile).presigned_get("bkt", key, now=WHEN.timestamp()) == sdk_url(
+    assert signer_for(profile).presigned_get("bkt", key, now=WHEN.timestamp()) == sdk_url(
         profile, "bkt", key
     )
 
 
 def test_secret_not_in_repr() -> None:
-    signer = UrlSigner(MinioProfile(endpoint="m:1", access_key="AK", secret_key="hidden-secret"))
+    signer = signer_for(MinioProfile(endpoint="m:1", access_key="AK", secret_key="hidden-secret"))
     assert "hidden-secret" not in repr(signer)
     assert signer.presigned_get("b", "k").count("X-Amz-Signature=") == 1
 
@@ -84,17 +89,40 @@ def test_secret_not_in_repr() -> None:
 
 
 def sdk_url_with(
-    profile: MinioProfile, bucket: str, key: str, expires: timedelta, response: dict[str, str]
+    profile: MinioProfile,
+    bucket: str,
+    key: str,
+    expires: timedelta,
+    response: dict[str, str],
+    session_token: str | None = None,
 ) -> str:
     client = Minio(
-        profile.external_endpoint or profile.endpoint,
+        endpoint=profile.external_endpoint or profile.endpoint,
         access_key=profile.access_key,
         secret_key=profile.secret_key,
+        session_token=session_token,
         secure=bool(profile.external_use_https),
         region=profile.region,
     )
     return client.presigned_get_object(
-        bucket, key, expires=expires, response_headers=dict(response), request_date=WHEN
+        bucket_name=bucket,
+        object_name=key,
+        expires=expires,
+        response_headers=dict(response),
+        request_date=WHEN,
+    )
+
+
+def test_a_session_token_with_overrides_matches_the_sdk() -> None:
+    profile = MinioProfile(
+        endpoint="minio:9000", access_key="AK", secret_key="SK", session_token="tok/en+1="
+    )
+    response = {"response-content-type": "text/plain", "response-cache-control": "no-store"}
+    ours = signer_for(profile).presigned_get(
+        "bkt", "a b.txt", expires=600, response=response, now=WHEN.timestamp()
+    )
+    assert ours == sdk_url_with(
+        profile, "bkt", "a b.txt", timedelta(seconds=600), response, session_token="tok/en+1="
     )
 
 
@@ -118,7 +146,7 @@ def test_overrides_and_expiry_match_the_sdk(response: dict[str, str], expires: i
     profile = MinioProfile(
         endpoint="in:9000", external_endpoint="files.example.com", access_key="AK/+", secret_key="S"
     )
-    ours = UrlSigner(profile).presigned_get(
+    ours = signer_for(profile).presigned_get(
         "media", "a b/ü+c~d!.txt", expires=expires, response=response, now=WHEN.timestamp()
     )
     assert ours == sdk_url_with(
@@ -140,7 +168,7 @@ def test_any_download_name_matches_the_sdk(download_name: str, inline: bool) -> 
     response = response_parameters(download_name=download_name, inline=inline)
     disposition = response["response-content-disposition"]
     assert disposition.isascii() and disposition.startswith("inline" if inline else "attachment")
-    ours = UrlSigner(profile).presigned_get("bkt", "k", response=response, now=WHEN.timestamp())
+    ours = signer_for(profile).presigned_get("bkt", "k", response=response, now=WHEN.timestamp())
     assert ours == sdk_url_with(profile, "bkt", "k", profile.url_expiry, response)
 
 
@@ -202,7 +230,7 @@ def test_expiry_of_the_wrong_type(expire: Any) -> None:
 
 
 def window_signer(window: int, expiry: int = 3600) -> UrlSigner:
-    return UrlSigner(
+    return signer_for(
         MinioProfile(
             endpoint="minio:9000",
             access_key="AK",

@@ -10,9 +10,9 @@ from datetime import timedelta
 
 from django_minio_backend import MinioProfile, MinioProfileDict
 
-missing_secret: MinioProfileDict = {  # type: ignore[typeddict-item]
+credentials_as_list: MinioProfileDict = {
     "endpoint": "minio:9000",
-    "access_key": "app",
+    "credentials": ["env"],  # type: ignore[typeddict-item]
 }
 
 typo: MinioProfileDict = {
@@ -45,7 +45,7 @@ buckets_as_string: MinioProfileDict = {
 
 port_as_int = MinioProfile(endpoint=9000, access_key="a", secret_key="s")  # type: ignore[arg-type]
 
-no_keys = MinioProfile(endpoint="h")  # type: ignore[call-arg]
+no_endpoint = MinioProfile(credentials="env")  # type: ignore[call-arg]
 
 frozen = MinioProfile(endpoint="h", access_key="a", secret_key="s")
 frozen.endpoint = "other"  # type: ignore[misc]

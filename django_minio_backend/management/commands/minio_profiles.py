@@ -10,6 +10,8 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from django_minio_backend.administration.storage_usage import storage_uses
 from django_minio_backend.errors import ConfigurationError
+from django_minio_backend.profiles.credential_sources import describe_credentials
+from django_minio_backend.profiles.encryption import Encryption
 from django_minio_backend.profiles.model import FIELD_SPECS, MinioProfile
 from django_minio_backend.profiles.rules import human_size
 from django_minio_backend.profiles.sources import configuration
@@ -19,7 +21,10 @@ MASK: Final = "***"  # what secrets are shown as
 
 def _json_value(value: Any) -> Any:
     """A field's value for JSON: tuples as lists, a timedelta in seconds (as the dict form takes
-    it), a policy hook as its bucket, any other object (a PoolManager) as its type name."""
+    it), a policy hook as its bucket, encryption as its mode (never a key), any other object (a
+    PoolManager) as its type name."""
+    if isinstance(value, Encryption):
+        return value.describe()
     if value is None or isinstance(value, bool | int | float | str):
         return value
     if isinstance(value, timedelta):
@@ -37,7 +42,13 @@ def _describe(
     if profile is not None:
         entry.update(base_url=profile.base_url, external_base_url=profile.external_base_url)
         for field, spec in FIELD_SPECS.items():
-            entry[field] = MASK if spec.secret else _json_value(getattr(profile, field))
+            value = getattr(profile, field)
+            if spec.secret:
+                entry[field] = None if value is None else MASK
+            elif field == "credentials":
+                entry[field] = describe_credentials(value)
+            else:
+                entry[field] = _json_value(value)
     entry["storages"] = uses
     return entry
 
