@@ -6,7 +6,7 @@
 """
 
 from django_minio_backend.testing.cases import MinioTestCase
-from django_minio_backend.testing.fresh_buckets import (
+from django_minio_backend.testing.buckets import (
     FreshBuckets,
     fresh_buckets,
     installed_profiles,

@@ -6,7 +6,7 @@ import unittest
 from typing import ClassVar
 
 from django_minio_backend.profiles.model import MinioProfileDict
-from django_minio_backend.testing.fresh_buckets import profiles_on_fresh_buckets, shared_server
+from django_minio_backend.testing.buckets import profiles_on_fresh_buckets, shared_server
 from django_minio_backend.testing.s3server import LocalS3Server
 
 __all__ = ["MinioTestCase"]

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 import pytest
 
 from django_minio_backend.profiles.model import MinioProfileDict
-from django_minio_backend.testing.fresh_buckets import (
+from django_minio_backend.testing.buckets import (
     fresh_buckets,
     installed_profiles,
     profiles_on_fresh_buckets,
