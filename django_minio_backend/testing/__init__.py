@@ -5,7 +5,6 @@
 ``minio_profiles``; ``MinioTestCase`` does the same for unittest and Django ``TestCase``.
 """
 
-from django_minio_backend.testing.cases import MinioTestCase
 from django_minio_backend.testing.buckets import (
     FreshBuckets,
     fresh_buckets,
@@ -13,6 +12,7 @@ from django_minio_backend.testing.buckets import (
     new_bucket_name,
     profiles_on_fresh_buckets,
 )
+from django_minio_backend.testing.cases import MinioTestCase
 from django_minio_backend.testing.s3server import LocalS3Server, S3ServerError
 
 __all__ = [
