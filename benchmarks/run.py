@@ -25,7 +25,8 @@ from typing import Any
 
 from benchmarks import fixtures, peers, plan, report
 from benchmarks.workers import Worker, WorkerError
-from django_minio_backend.testing.s3server import REGION, S3Server
+from django_minio_backend.testing import LocalS3Server
+from django_minio_backend.testing.s3server import REGION
 
 RESULTS_PATH = Path(__file__).resolve().parent / "RESULTS.md"
 DEFAULT_ROUNDS = 7
@@ -97,7 +98,7 @@ def _cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def wait_until_idle(server: S3Server, limit: float = 30.0) -> None:
+def wait_until_idle(server: LocalS3Server, limit: float = 30.0) -> None:
     """Wait (up to ``limit`` s) until the server uses under 5% of a core: after bulk uploads
     SeaweedFS keeps working in the background, which would slow whoever is measured first."""
     pid = server.pid
@@ -112,7 +113,7 @@ def wait_until_idle(server: S3Server, limit: float = 30.0) -> None:
                 return
 
 
-def server_version(server: S3Server) -> str:
+def server_version(server: LocalS3Server) -> str:
     done = subprocess.run([server.weed, "version"], capture_output=True, text=True, check=False)
     return done.stdout.strip().splitlines()[0] if done.stdout.strip() else "unknown"
 
@@ -160,7 +161,7 @@ class Harness:
         return [c for c in self.contenders if c.key not in self.unavailable]
 
     def config(
-        self, server: S3Server, contender: peers.Contender, paths: plan.Paths
+        self, server: LocalS3Server, contender: peers.Contender, paths: plan.Paths
     ) -> dict[str, Any]:
         return {
             "endpoint": server.endpoint,
@@ -176,7 +177,7 @@ class Harness:
     # ------------------------------------------------------------------ running
 
     def start_worker(
-        self, server: S3Server, contender: peers.Contender, paths: plan.Paths, scratch: Path
+        self, server: LocalS3Server, contender: peers.Contender, paths: plan.Paths, scratch: Path
     ) -> Worker:
         extra = peers.ensure_profiler(self.pythons[contender.key]) if self.args.profile else None
         return Worker(
@@ -197,7 +198,7 @@ class Harness:
 
     def measure(
         self,
-        server: S3Server,
+        server: LocalS3Server,
         workers: dict[str, Worker],
         paths: plan.Paths,
         scratch: Path,
@@ -243,7 +244,7 @@ class Harness:
                 stale.unlink()
         print("benchmarks: preparing environments", flush=True)
         self.prepare_environments()
-        with _scratch_dir() as scratch, S3Server(extra_args=SERVER_ARGS) as server:
+        with _scratch_dir() as scratch, LocalS3Server(extra_args=SERVER_ARGS) as server:
             print(f"benchmarks: S3 server at {server.endpoint}; preparing fixtures", flush=True)
             paths = fixtures.make_local_files(scratch, self.sizes)
             client = server.client()
@@ -284,7 +285,7 @@ class Harness:
         return self.write_report(versions, settings)
 
     def run_rounds(
-        self, server: S3Server, workers: dict[str, Worker], paths: plan.Paths, scratch: Path
+        self, server: LocalS3Server, workers: dict[str, Worker], paths: plan.Paths, scratch: Path
     ) -> None:
         for round_index in range(self.rounds):
             active = [c for c in self.active if c.key in workers]

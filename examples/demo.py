@@ -31,7 +31,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import urllib3
 
-from django_minio_backend.testing.s3server import S3Server
+from django_minio_backend.testing import LocalS3Server
 
 PROJECT = Path(__file__).resolve().parent / "demo_project"
 WIDTH = 22  # width of the step-name column
@@ -52,7 +52,7 @@ def _report(status: str, step: str, detail: str, start: float) -> None:
 class Demo:
     """The environment of one run: servers, database, and the commands run against them."""
 
-    def __init__(self, default: S3Server, archive: S3Server, workdir: Path) -> None:
+    def __init__(self, default: LocalS3Server, archive: LocalS3Server, workdir: Path) -> None:
         self.env = {
             **os.environ,
             "DJANGO_SETTINGS_MODULE": "config.settings",
@@ -188,14 +188,14 @@ def _final_checks(demo: Demo) -> None:
 
 
 @contextlib.contextmanager
-def _servers() -> Iterator[tuple[S3Server, S3Server]]:
+def _servers() -> Iterator[tuple[LocalS3Server, LocalS3Server]]:
     """Start both servers at once; stop them and remove their data on the way out."""
     start = time.monotonic()
     with contextlib.ExitStack() as stack:
-        servers = (S3Server(), S3Server())
+        servers = (LocalS3Server(), LocalS3Server())
         for server in servers:
-            stack.callback(server.cleanup)
-            server.start()
+            stack.callback(server.stop)
+            server.spawn()  # both start up at the same time
         for server in servers:
             server.wait_ready()
         default, archive = servers
@@ -203,7 +203,7 @@ def _servers() -> Iterator[tuple[S3Server, S3Server]]:
         yield default, archive
         start = time.monotonic()
         with ThreadPoolExecutor(len(servers)) as pool:
-            list(pool.map(S3Server.stop, servers))
+            list(pool.map(LocalS3Server.stop, servers))
         _report("ok", "stop S3 servers", "", start)
 
 

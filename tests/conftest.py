@@ -3,14 +3,16 @@ from __future__ import annotations
 import pytest
 from minio import Minio
 
-from django_minio_backend.testing.s3server import S3Server
+from django_minio_backend.testing import LocalS3Server
 from tests.helpers import new_bucket_name
 
-pytest_plugins = ["tests.server_fixtures", "tests.django42"]
+# The kit's plugin is also loaded by its entry point; naming it here keeps the suite working
+# where the package is not installed (pytest then registers it once, under this name).
+pytest_plugins = ["django_minio_backend.testing", "tests.server_fixtures", "tests.django42"]
 
 
 @pytest.fixture(scope="module")
-def s3_client(s3_server: S3Server) -> Minio:
+def s3_client(s3_server: LocalS3Server) -> Minio:
     """A minio client for the session's server, one per test module."""
     return s3_server.client()
 

