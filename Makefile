@@ -15,7 +15,7 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 test: $(STAMP)
-	$(PY) -m pytest
+	$(PY) -m pytest -n 2
 	$(MAKE) --no-print-directory compat typecheck lint
 
 # The SDK-facing tests at each end of the declared minio, Django and Python ranges.
@@ -23,7 +23,7 @@ compat: $(STAMP)
 	$(PY) .ci/compat.py
 
 pytest: $(STAMP)
-	$(PY) -m pytest
+	$(PY) -m pytest -n 2
 
 typecheck: $(STAMP)
 	$(VENV)/bin/mypy django_minio_backend tests/typing

@@ -6,6 +6,7 @@ import json
 from datetime import timedelta
 from typing import Any, Final
 
+import attrs
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from django_minio_backend.administration.storage_usage import storage_uses
@@ -53,13 +54,17 @@ def _describe(
     return entry
 
 
+def _label(field: str) -> str:
+    # Durations are listed in seconds (as in the JSON), so their label says so.
+    duration = "timedelta" in str(attrs.fields_dict(MinioProfile)[field].type)
+    return field.replace("_", " ") + (" (s)" if duration else "")
+
+
 # The text listing: every field of the JSON, labelled like the field.
 _LABELS: Final = {
     "base_url": "base URL",
     "external_base_url": "external base URL",
-    **{field: field.replace("_", " ") for field in FIELD_SPECS},
-    "url_expiry": "url expiry (s)",
-    "url_signing_window": "url signing window (s)",
+    **{field: _label(field) for field in FIELD_SPECS},
     "storages": "used by",
 }
 
