@@ -15,9 +15,9 @@ import posixpath
 import stat
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping
-from datetime import datetime
-from typing import IO, Any, ClassVar, Final
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from datetime import datetime, timedelta
+from typing import IO, Any, ClassVar, Final, Literal
 from urllib.parse import quote
 
 import attrs
@@ -40,8 +40,18 @@ from django_minio_backend.s3.failures import server_errors
 from django_minio_backend.s3.health import MinioServerStatus, check_server
 from django_minio_backend.s3.keys import MAX_KEY_BYTES, MAX_SEGMENT_BYTES, object_key, prefix_key
 from django_minio_backend.s3.object_reader import ObjectReader, open_object
+from django_minio_backend.s3.upload_signing import (
+    PresignedUpload,
+    post_policy_upload,
+    put_upload,
+)
 from django_minio_backend.s3.uploads import ObjectExistsError, upload
 from django_minio_backend.storage.content_types import content_type_for, is_active_content
+from django_minio_backend.storage.direct_uploads import (
+    content_type_condition,
+    random_name,
+    upload_expiry,
+)
 from django_minio_backend.storage.options import ObjectOptions, object_options_from
 
 __all__ = ["MinioBackend", "MinioBackendStatic", "MinioObjectFile"]
@@ -420,6 +430,60 @@ class MinioBackend(Storage):
         if target.public:
             return target.public_prefix + quote(key)
         return target.clients.signer.presigned_get(target.bucket, key)
+
+    def presigned_upload(
+        self,
+        name: str,
+        *,
+        max_size: int,
+        min_size: int = 0,
+        content_types: Sequence[str] | None = None,
+        expire: timedelta | int | float | None = None,
+        method: Literal["POST", "PUT"] = "POST",
+    ) -> PresignedUpload:
+        """A signed upload a browser sends straight to the bucket; no network call.
+
+        The object gets the storage name ``.name``: ``name`` with a random component. ``POST``:
+        a form policy the server enforces (size range, content type); ``PUT``: a presigned URL
+        whose ``Content-Type`` (one exact type) is signed, the size checked only afterwards.
+        ``expire``: timedelta or seconds, 1 s to 7 days; default one hour (or ``url_expiry``
+        when shorter).
+        """
+        if isinstance(max_size, bool) or not isinstance(max_size, int) or max_size < 1:
+            raise ValueError(f"max_size must be a positive number of bytes, got {max_size!r}")
+        if isinstance(min_size, bool) or not isinstance(min_size, int) or min_size < 0:
+            raise ValueError(f"min_size must be 0 or more bytes, got {min_size!r}")
+        if min_size > max_size:
+            raise ValueError(f"min_size ({min_size}) is larger than max_size ({max_size})")
+        if method not in ("POST", "PUT"):
+            raise ValueError(f"method must be 'POST' or 'PUT', got {method!r}")
+        condition = content_type_condition(content_types)
+        if method == "PUT" and condition is not None and condition[0] != "eq":
+            raise ValueError(
+                "a presigned PUT signs one exact Content-Type; give one type, or use POST"
+            )
+        validate_file_name(name, allow_relative_path=True)
+        storage_name = object_key(_fitted(object_key(name), None, random_name))
+        target = self._resolve()
+        profile = target.clients.profile
+        seconds = upload_expiry(expire, profile)
+        if method == "PUT":
+            return put_upload(
+                profile,
+                target.bucket,
+                storage_name,
+                content_type=condition[1] if condition else None,
+                expires=seconds,
+            )
+        return post_policy_upload(
+            profile,
+            target.bucket,
+            storage_name,
+            min_size=min_size,
+            max_size=max_size,
+            content_type=condition,
+            expires=seconds,
+        )
 
     def path(self, name: str) -> str:
         raise NotImplementedError("objects in MinIO have no local filesystem path; use open()")
