@@ -386,6 +386,12 @@ class MinioBackend(Storage):
             return name.strip("/") in self._listed_directories
         return True
 
+    def uploaded_object(self, name: str) -> tuple[int, str]:
+        """The size and content type of the object ``name`` (one HEAD, never reused)."""
+        self._forget_stats()
+        stat = self._stat(name)
+        return int(stat.size), str(stat.content_type or "")
+
     def size(self, name: str) -> int:
         """The object's size in bytes."""
         return int(self._stat(name).size)
