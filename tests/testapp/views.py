@@ -30,7 +30,7 @@ class DocumentForm(forms.ModelForm):  # type: ignore[type-arg]
 
     class Meta:
         model = Document
-        fields = ["file"]
+        fields = ("file",)
 
 
 PAGE = """<!doctype html><html><head><title>upload</title>{media}</head><body>
