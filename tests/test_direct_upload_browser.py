@@ -71,6 +71,7 @@ def test_a_20_mib_file_goes_from_the_browser_to_the_bucket(
     expected = hashlib.sha256(upload.read_bytes()).hexdigest()  # 20 MiB: fine in a test
 
     browser.get(f"{live_server.url}/direct/")
+    assert "data-minio-direct-upload" in browser.page_source, browser.page_source[:2000]
     middleware.received.clear()
     widget = browser.find_element(By.CSS_SELECTOR, "[data-minio-direct-upload]")
     widget.find_element(By.CSS_SELECTOR, "input[type=file]").send_keys(str(upload))
