@@ -4,7 +4,9 @@ Starts two SeaweedFS servers (the "default" and the "archive" cluster), hands th
 and keys to ``examples/demo_project`` through environment variables, and runs the project's
 commands one after the other in a fresh temporary database: migrate, initialize_buckets,
 collectstatic (twice: the second run uploads nothing), upload_samples (files saved through the
-models), an HTTP GET of every URL, check, and is_minio_available. Then it stops the servers.
+models), an HTTP GET of every URL, a direct upload of 20 MiB from the client to the bucket (over
+HTTP, and in headless Chromium when installed), check, and is_minio_available. Then it stops
+the servers.
 Exits with status 1 as soon as a step fails, showing that step's output.
 
 ``--serve`` keeps the servers up afterwards and runs ``manage.py runserver``: a page listing
@@ -32,6 +34,7 @@ from urllib.parse import urlsplit, urlunsplit
 import urllib3
 
 from django_minio_backend.testing import LocalS3Server
+from examples import direct_upload_demo
 
 PROJECT = Path(__file__).resolve().parent / "demo_project"
 WIDTH = 22  # width of the step-name column
@@ -176,6 +179,42 @@ def _print_and_fetch(demo: Demo, uploaded: Mapping[str, Any]) -> None:
         raise StepFailed("fetching the URLs failed:\n" + "\n".join(failures))
 
 
+def _direct_uploads(demo: Demo) -> None:
+    client = demo.default.client()
+
+    def read(name: str) -> Iterator[bytes]:
+        response = client.get_object(bucket_name="demo-private", object_name=name)
+        try:
+            yield from response.stream(1 << 20)
+        finally:
+            response.close()
+            response.release_conn()
+
+    check = direct_upload_demo.same_bytes(read)
+    data = direct_upload_demo.random_file()
+    size = f"{len(data) // (1024 * 1024)} MiB"
+    try:
+        with direct_upload_demo.web_server(PROJECT, demo.env) as base:
+            start = time.monotonic()
+            name, sent = direct_upload_demo.over_http(base, data, check)
+            _report(
+                "ok",
+                "direct upload, HTTP",
+                f"{size} to the bucket, {_size(sent)} to Django",
+                start,
+            )
+            print(f"        stored as {name}; a tampered ticket was refused", flush=True)
+            if not direct_upload_demo.browser_available():
+                print("  skip direct upload, browser: Chromium is not installed", flush=True)
+                return
+            start = time.monotonic()
+            name = direct_upload_demo.in_browser(base, data, check)
+            _report("ok", "direct upload, browser", f"{size}, headless Chromium", start)
+            print(f"        stored as {name}, byte for byte", flush=True)
+    except direct_upload_demo.DirectUploadFailed as exc:
+        raise StepFailed(f"direct upload: {exc}") from exc
+
+
 def _final_checks(demo: Demo) -> None:
     start = time.monotonic()
     demo.manage("check", "--fail-level", "WARNING")
@@ -236,6 +275,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             demo = Demo(*servers, Path(workdir))
             uploaded = _run_steps(demo)
             _print_and_fetch(demo, uploaded)
+            _direct_uploads(demo)
             _final_checks(demo)
             if args.serve:
                 _serve(demo, args.port)

@@ -25,6 +25,7 @@ from django.core.files.base import ContentFile
 from django.core.management import call_command
 from django.db import migrations, models
 from django.db.migrations.writer import MigrationWriter
+from django.test import Client as DjangoClient
 from django.test import RequestFactory
 from django.views.debug import ExceptionReporter, technical_500_response
 from minio.credentials.providers import StaticProvider
@@ -46,6 +47,7 @@ from django_minio_backend.profiles.sources import configuration
 from django_minio_backend.s3.clients import build_http_client, profile_clients
 from django_minio_backend.testing.s3server import S3Server
 from tests.helpers import server_profile
+from tests.testapp.views import DocumentForm
 
 MiB = 1024 * 1024
 
@@ -601,3 +603,30 @@ def test_providers_session_tokens_and_customer_keys_never_show(
     assert isinstance(outcomes["provider-down"], ServerUnavailableError)
     assert isinstance(outcomes["file-down"], ServerUnavailableError)
     assert isinstance(outcomes["ssec-down"], ServerUnavailableError)
+
+
+# --------------------------------------------------------------------------- direct uploads
+
+
+@pytest.mark.django_db
+def test_direct_upload_answers_carry_no_secret(
+    recorder: Callable[..., Recorder], settings: Any, s3_server: S3Server
+) -> None:
+    secret = canary("sk")
+    record = recorder(secret)
+    settings.MINIO_PROFILES = {
+        "testapp": {"endpoint": s3_server.endpoint, "access_key": "ak", "secret_key": secret}
+    }
+    storage = MinioBackend(profile="testapp")
+    for method in ("POST", "PUT"):
+        signed = storage.presigned_upload(
+            "a.pdf", max_size=10, content_types=["application/pdf"], method=method
+        )
+        record.add(f"presigned_upload {method}", signed)
+        record.add(f"presigned_upload {method} url", signed.url)
+    answer = DjangoClient().post(
+        "/uploads/testapp-document/", {"name": "a.pdf", "size": "3", "type": "application/pdf"}
+    )
+    record.add("ticket view answer", answer.content.decode())
+    record.run("form with a ticket", lambda: DocumentForm({"file": "bad"}).errors)
+    record.assert_clean()

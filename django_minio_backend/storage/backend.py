@@ -14,9 +14,9 @@ import posixpath
 import stat
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta
-from typing import IO, Any, ClassVar, Final
+from typing import IO, Any, ClassVar, Final, Literal
 from urllib.parse import quote
 
 import attrs
@@ -42,10 +42,20 @@ from django_minio_backend.s3.failures import ServerErrors, server_errors
 from django_minio_backend.s3.health import MinioServerStatus, check_server
 from django_minio_backend.s3.keys import MAX_KEY_BYTES, MAX_SEGMENT_BYTES, object_key, prefix_key
 from django_minio_backend.s3.object_reader import ObjectReader, open_object
+from django_minio_backend.s3.upload_signing import (
+    PresignedUpload,
+    post_policy_upload,
+    put_upload,
+)
 from django_minio_backend.s3.uploads import ObjectExistsError, upload
 from django_minio_backend.s3.url_signing import expiry_seconds, response_parameters
 from django_minio_backend.storage.compat import UpstreamStorageMixin
 from django_minio_backend.storage.content_types import content_type_for, is_active_content
+from django_minio_backend.storage.direct_uploads import (
+    content_type_condition,
+    random_name,
+    upload_expiry,
+)
 from django_minio_backend.storage.options import (
     ObjectOptions,
     object_options_from,
@@ -493,6 +503,12 @@ class MinioBackend(UpstreamStorageMixin, Storage):
             return name.strip("/") in self._listed_directories
         return True
 
+    def uploaded_object(self, name: str) -> tuple[int, str]:
+        """The size and content type of the object ``name`` (one HEAD, never reused)."""
+        self._forget_stats()
+        stat = self._stat(name)
+        return int(stat.size), str(stat.content_type or "")
+
     def size(self, name: str) -> int:
         """The object's size in bytes."""
         return int(self._stat(name).size)
@@ -597,6 +613,66 @@ class MinioBackend(UpstreamStorageMixin, Storage):
     def cache_prefix(self) -> str:
         """Upstream's cache-key prefix; kept for code that reads it, used for nothing."""
         return UPSTREAM_CACHE_PREFIX
+
+    def presigned_upload(
+        self,
+        name: str,
+        *,
+        max_size: int,
+        min_size: int = 0,
+        content_types: Sequence[str] | None = None,
+        expire: timedelta | int | float | None = None,
+        method: Literal["POST", "PUT"] = "POST",
+    ) -> PresignedUpload:
+        """A signed upload a browser sends straight to the bucket; no network call.
+
+        The object gets the storage name ``.name``: ``name`` with a random component. ``POST``:
+        a form policy the server enforces (size range, content type); ``PUT``: a presigned URL
+        whose ``Content-Type`` (one exact type) is signed, the size checked only afterwards.
+        ``expire``: timedelta or seconds, 1 s to 7 days; default one hour (or ``url_expiry``
+        when shorter).
+        """
+        if isinstance(max_size, bool) or not isinstance(max_size, int) or max_size < 1:
+            raise ValueError(f"max_size must be a positive number of bytes, got {max_size!r}")
+        if isinstance(min_size, bool) or not isinstance(min_size, int) or min_size < 0:
+            raise ValueError(f"min_size must be 0 or more bytes, got {min_size!r}")
+        if min_size > max_size:
+            raise ValueError(f"min_size ({min_size}) is larger than max_size ({max_size})")
+        if method not in ("POST", "PUT"):
+            raise ValueError(f"method must be 'POST' or 'PUT', got {method!r}")
+        condition = content_type_condition(content_types)
+        if method == "PUT" and condition is not None and condition[0] != "eq":
+            raise ValueError(
+                "a presigned PUT signs one exact Content-Type; give one type, or use POST"
+            )
+        validate_file_name(name, allow_relative_path=True)
+        storage_name = object_key(
+            _fitted(object_key(name), None, random_name, reserved=self._reserved_bytes)
+        )
+        key = self._key(storage_name)
+        target = self._resolve()
+        profile = target.clients.profile
+        seconds = upload_expiry(expire, profile)
+        if method == "PUT":
+            upload = put_upload(
+                profile,
+                target.bucket,
+                key,
+                content_type=condition[1] if condition else None,
+                expires=seconds,
+            )
+        else:
+            upload = post_policy_upload(
+                profile,
+                target.bucket,
+                key,
+                min_size=min_size,
+                max_size=max_size,
+                content_type=condition,
+                expires=seconds,
+            )
+        # The form and the model keep the storage name; the policy signs the full key.
+        return attrs.evolve(upload, name=storage_name)
 
     def path(self, name: str) -> str:
         raise NotImplementedError("objects in MinIO have no local filesystem path; use open()")

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 import urllib3
+from django.test import Client
 
 from django_minio_backend.administration.orphans import (
     DELETE_BATCH,
@@ -24,9 +25,11 @@ from django_minio_backend.administration.orphans import (
 )
 from django_minio_backend.errors import ConfigurationError
 from django_minio_backend.testing.s3server import S3Server
+from tests.direct_upload_support import send, use_upload_profile
 from tests.helpers import RecordingPool, bucket_names, server_profile
 from tests.s3.test_health import down_profile
 from tests.testapp.models import Document
+from tests.testapp.views import DocumentForm
 
 
 def put(server: S3Server, bucket: str, *names: str) -> None:
@@ -252,3 +255,33 @@ def test_refused_deletes_are_reported(settings: Any, s3_server: S3Server) -> Non
         ),
     )
     assert keys(s3_server, media) == ["a.txt", "b.txt"]
+
+
+# --- direct uploads never attached to a model -------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_a_direct_upload_never_attached_is_an_orphan_once_old_enough(
+    settings: Any, s3_server: S3Server
+) -> None:
+    _, bucket = use_upload_profile(settings, s3_server)
+    tickets = []
+    for _ in range(2):
+        response = Client().post(
+            "/uploads/testapp-document/", {"name": "a.pdf", "size": "3", "type": "application/pdf"}
+        )
+        answer = response.json()
+        assert send(answer, b"pdf", "application/pdf").status == 204
+        tickets.append(answer)
+    attached, abandoned = tickets
+    form = DocumentForm({"file": attached["ticket"]})
+    assert form.is_valid(), form.errors
+    form.save()
+
+    fresh = clean_orphans("testapp", bucket, min_age=timedelta(hours=1))
+    assert (fresh.referenced, fresh.orphaned, fresh.recent) == (1, 0, 1)
+    found: list[str] = []
+    old = clean_orphans("testapp", bucket, delete=True, on_orphan=found.append)
+    assert found == [abandoned["name"]]
+    assert old.deletion is not None and old.deletion.deleted == 1
+    assert keys(s3_server, bucket) == [attached["name"]]

@@ -110,6 +110,8 @@ def static_settings(
     return {
         "MINIO_PROFILES": {"default": profile},
         "STATICFILES_DIRS": [str(tree)],
+        # Only the tree: the apps' own static files (direct-upload.js) would change the counts.
+        "STATICFILES_FINDERS": ["django.contrib.staticfiles.finders.FileSystemFinder"],
         "STORAGES": {
             "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
             "staticfiles": {"BACKEND": backend, "OPTIONS": {"profile": "default", **options}},

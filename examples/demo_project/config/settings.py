@@ -23,6 +23,7 @@ INSTALLED_APPS = [
     "django_minio_backend",  # system checks and the management commands
     "library",
 ]
+MIDDLEWARE = ["django.middleware.csrf.CsrfViewMiddleware"]
 ROOT_URLCONF = "config.urls"
 TEMPLATES = [{"BACKEND": "django.template.backends.django.DjangoTemplates", "APP_DIRS": True}]
 DATABASES = {

@@ -1,6 +1,10 @@
-"""One page: the uploaded files and their links (``make demo-serve``)."""
+"""The file list, the direct upload page and its ticket view."""
 
-from django.urls import path
-from library.views import index
+from django.urls import include, path
+from library.views import index, upload
 
-urlpatterns = [path("", index, name="index")]
+urlpatterns = [
+    path("", index, name="index"),
+    path("upload/", upload, name="upload"),
+    path("uploads/", include("django_minio_backend.urls")),
+]

@@ -1,10 +1,11 @@
-"""The page of ``make demo-serve``: every uploaded file with its link."""
+"""The pages of ``make demo-serve``: every uploaded file with its link, and a direct upload."""
 
 from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from .forms import DirectDocumentForm
 from .models import ArchivedReport, Document, Photo
 
 
@@ -27,3 +28,13 @@ def index(request: HttpRequest) -> HttpResponse:
         for heading, rows, field in groups
     ]
     return render(request, "library/index.html", {"sections": sections})
+
+
+def upload(request: HttpRequest) -> HttpResponse:
+    """A document whose file the browser sends straight to the bucket (direct-upload.js)."""
+    saved = None
+    form = DirectDocumentForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        saved = form.save()
+        form = DirectDocumentForm()
+    return render(request, "library/upload.html", {"form": form, "saved": saved})
