@@ -18,6 +18,7 @@ from typing import Final, Literal
 from urllib.parse import quote
 
 import attrs
+from minio.credentials.credentials import Credentials
 
 from django_minio_backend.profiles.model import MinioProfile
 
@@ -48,6 +49,7 @@ class _Scope:
     stamp: str
     scope: str
     signing_key: bytes
+    session_token: str | None = attrs.field(default=None, repr=False)
 
     @property
     def credential(self) -> str:
@@ -61,7 +63,7 @@ def _hmac(key: bytes, message: str) -> bytes:
     return hmac.new(key, message.encode("utf-8"), hashlib.sha256).digest()
 
 
-def _scope(profile: MinioProfile, now: float) -> _Scope:
+def _scope(profile: MinioProfile, credentials: Credentials, now: float) -> _Scope:
     scheme = "https" if profile.external_use_https else "http"
     endpoint = profile.external_endpoint or profile.endpoint
     host, _, port = endpoint.rpartition(":")
@@ -69,16 +71,17 @@ def _scope(profile: MinioProfile, now: float) -> _Scope:
         host = endpoint
     stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(int(now)))
     day = stamp[:8]
-    key = _hmac(f"AWS4{profile.secret_key}".encode(), day)
+    key = _hmac(f"AWS4{credentials.secret_key}".encode(), day)
     for part in (profile.region, "s3", "aws4_request"):
         key = _hmac(key, part)
     return _Scope(
         f"{scheme}://{host}",
         host,
-        profile.access_key,
+        credentials.access_key,
         stamp,
         f"{day}/{profile.region}/s3/aws4_request",
         key,
+        credentials.session_token,
     )
 
 
@@ -91,13 +94,14 @@ def post_policy_upload(
     max_size: int,
     content_type: tuple[Literal["eq", "starts-with"], str] | None,
     expires: int,
+    credentials: Credentials,
     now: float | None = None,
 ) -> PresignedUpload:
     """A POST policy for exactly ``key`` in ``bucket``: ``min_size`` to ``max_size`` bytes and,
     when given, a ``Content-Type`` equal to (or starting with) the value, until ``expires``
-    seconds from ``now``."""
+    seconds from ``now``; signed with ``credentials`` (the profile provider's, current)."""
     moment = time.time() if now is None else now
-    scope = _scope(profile, moment)
+    scope = _scope(profile, credentials, moment)
     expires_at = int(moment) + expires
     fields = {
         "key": key,
@@ -105,6 +109,8 @@ def post_policy_upload(
         "x-amz-credential": scope.credential,
         "x-amz-date": scope.stamp,
     }
+    if scope.session_token is not None:
+        fields["x-amz-security-token"] = scope.session_token
     conditions: list[object] = [
         {"bucket": bucket},
         ["eq", "$key", key],
@@ -116,7 +122,9 @@ def post_policy_upload(
         if operator == "eq":
             fields["Content-Type"] = value
     conditions.extend(
-        {name: fields[name]} for name in ("x-amz-algorithm", "x-amz-credential", "x-amz-date")
+        {name: fields[name]}
+        for name in ("x-amz-algorithm", "x-amz-credential", "x-amz-date", "x-amz-security-token")
+        if name in fields
     )
     expiration = time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime(expires_at))
     document = json.dumps({"expiration": expiration, "conditions": conditions})
@@ -140,12 +148,13 @@ def put_upload(
     *,
     content_type: str | None,
     expires: int,
+    credentials: Credentials,
     now: float | None = None,
 ) -> PresignedUpload:
     """A presigned PUT of ``key`` in ``bucket``; with ``content_type``, the ``Content-Type``
     header is signed and must be sent as given in ``headers``."""
     moment = time.time() if now is None else now
-    scope = _scope(profile, moment)
+    scope = _scope(profile, credentials, moment)
     headers = {"Content-Type": content_type} if content_type else {}
     signed = ";".join(sorted([*(name.lower() for name in headers), "host"]))
     canonical_headers = "".join(
@@ -160,8 +169,10 @@ def put_upload(
         f"&X-Amz-Credential={quote(scope.credential, safe='')}"
         f"&X-Amz-Date={scope.stamp}"
         f"&X-Amz-Expires={expires}"
-        f"&X-Amz-SignedHeaders={quote(signed, safe='')}"
     )
+    if scope.session_token is not None:  # sorted between Expires and SignedHeaders
+        query += f"&X-Amz-Security-Token={quote(scope.session_token, safe='')}"
+    query += f"&X-Amz-SignedHeaders={quote(signed, safe='')}"
     canonical = f"PUT\n{path}\n{query}\n{canonical_headers}\n{signed}\nUNSIGNED-PAYLOAD"
     digest = hashlib.sha256(canonical.encode("utf-8")).hexdigest()
     signature = scope.sign(f"{_ALGORITHM}\n{scope.stamp}\n{scope.scope}\n{digest}")

@@ -660,6 +660,7 @@ class MinioBackend(UpstreamStorageMixin, Storage):
                 key,
                 content_type=condition[1] if condition else None,
                 expires=seconds,
+                credentials=target.clients.provider.retrieve(),
             )
         else:
             upload = post_policy_upload(
@@ -670,6 +671,7 @@ class MinioBackend(UpstreamStorageMixin, Storage):
                 max_size=max_size,
                 content_type=condition,
                 expires=seconds,
+                credentials=target.clients.provider.retrieve(),
             )
         # The form and the model keep the storage name; the policy signs the full key.
         return attrs.evolve(upload, name=storage_name)

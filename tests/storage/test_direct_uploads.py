@@ -11,9 +11,11 @@ from typing import Any
 
 import pytest
 from django.core.exceptions import SuspiciousFileOperation
+from minio.credentials.providers import StaticProvider
 
 from django_minio_backend.models import MinioBackend
 from django_minio_backend.profiles.sources import get_profile
+from django_minio_backend.s3.clients import profile_clients
 from django_minio_backend.s3.upload_signing import post_policy_upload
 from django_minio_backend.storage.direct_uploads import (
     content_type_allowed,
@@ -134,6 +136,7 @@ def test_an_expired_policy_is_refused(upload_buckets: tuple[str, str]) -> None:
         max_size=10,
         content_type=None,
         expires=60,
+        credentials=profile_clients("default").provider.retrieve(),
         now=time.time() - 3600,
     )
     response = send(signed, b"late", "text/plain")
@@ -219,3 +222,23 @@ def test_content_type_rules() -> None:
     assert content_type_allowed("text/plain", None)
     assert content_type_condition(["image/png", "image/gif"]) == ("starts-with", "image/")
     assert content_type_condition(["text/plain"]) == ("eq", "text/plain")
+
+
+def test_uploads_are_signed_with_the_providers_current_keys(
+    settings: Any, s3_server: S3Server
+) -> None:
+    # A profile whose keys come from a provider: the form is signed with what it returns now.
+    use_upload_profile(settings, s3_server)
+    profile = dict(settings.MINIO_PROFILES["default"])
+    keys_given = {"access_key": profile.pop("access_key"), "secret_key": profile.pop("secret_key")}
+    provider = StaticProvider(keys_given["access_key"], keys_given["secret_key"])
+    settings.MINIO_PROFILES = {
+        **settings.MINIO_PROFILES,
+        "default": {**profile, "credentials": provider},
+    }
+    storage = MinioBackend()
+    for method in ("POST", "PUT"):
+        signed = storage.presigned_upload("prov/a.txt", max_size=100, method=method)
+        response = send(signed, b"from a provider", "application/octet-stream")
+        assert response.status in (200, 204), response.data
+        assert storage.open(signed.name).read() == b"from a provider"
