@@ -91,7 +91,12 @@ def test_a_ticket_of_another_field_is_refused(upload_buckets: tuple[str, str]) -
 def test_a_key_outside_the_prefix_is_refused(
     upload_buckets: tuple[str, str], s3_server: S3Server
 ) -> None:
-    s3_server.client().put_object(upload_buckets[1], "elsewhere/x.pdf", io.BytesIO(b"x"), 1)
+    s3_server.client().put_object(
+        bucket_name=upload_buckets[1],
+        object_name="elsewhere/x.pdf",
+        data=io.BytesIO(b"x"),
+        length=1,
+    )
     for name in ("elsewhere/x.pdf", "direct/../elsewhere/x.pdf", "direct"):
         forged = signing.dumps({"name": name}, salt=ticket_salt(FIELD))
         assert errors(forged) == ["invalid"]
@@ -126,7 +131,11 @@ def test_an_object_outside_the_limits_is_refused_and_deleted(
     answer = uploaded()
     client = s3_server.client()
     client.put_object(
-        upload_buckets[1], answer["name"], io.BytesIO(b"\0" * size), size, content_type=content_type
+        bucket_name=upload_buckets[1],
+        object_name=answer["name"],
+        data=io.BytesIO(b"\0" * size),
+        length=size,
+        content_type=content_type,
     )
     assert errors(answer["ticket"]) == [code]
     assert not MinioBackend(profile="testapp").exists(answer["name"])

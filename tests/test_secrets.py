@@ -548,7 +548,7 @@ def test_providers_session_tokens_and_customer_keys_never_show(
     file_secret = canary("file-sk")
     key, key_b64 = sse_c_canary()
     record = recorder(provider_secret, token, file_secret, key.decode(), s3_server.secret_key)
-    s3_server.client().make_bucket(unique_bucket)
+    s3_server.client().make_bucket(bucket_name=unique_bucket)
     credentials_file = tmp_path / "credentials"
     credentials_file.write_text(
         f"[app]\naws_access_key_id = file-ak\naws_secret_access_key = {file_secret}\n"

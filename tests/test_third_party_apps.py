@@ -52,6 +52,6 @@ def test_admin_thumbnails_and_media_backup(s3_server: S3Server, tmp_path: Path) 
         "test_media_backup_and_restore",
     ):
         assert f"{test} " in output and "ok" in output, output
-    assert "Ran 3 tests" in output
+    assert "Ran 4 tests" in output
     assert list(backups.iterdir()), "the media backup was written"
     assert s3_server.secret_key not in output

@@ -95,11 +95,13 @@ def post_policy_upload(
     content_type: tuple[Literal["eq", "starts-with"], str] | None,
     expires: int,
     credentials: Credentials,
+    required: Mapping[str, str] | None = None,
     now: float | None = None,
 ) -> PresignedUpload:
     """A POST policy for exactly ``key`` in ``bucket``: ``min_size`` to ``max_size`` bytes and,
     when given, a ``Content-Type`` equal to (or starting with) the value, until ``expires``
-    seconds from ``now``; signed with ``credentials`` (the profile provider's, current)."""
+    seconds from ``now``; signed with ``credentials`` (the profile provider's, current).
+    ``required`` form fields (server-side encryption headers) go into the form and the policy."""
     moment = time.time() if now is None else now
     scope = _scope(profile, credentials, moment)
     expires_at = int(moment) + expires
@@ -111,6 +113,7 @@ def post_policy_upload(
     }
     if scope.session_token is not None:
         fields["x-amz-security-token"] = scope.session_token
+    fields.update(required or {})
     conditions: list[object] = [
         {"bucket": bucket},
         ["eq", "$key", key],
@@ -123,7 +126,13 @@ def post_policy_upload(
             fields["Content-Type"] = value
     conditions.extend(
         {name: fields[name]}
-        for name in ("x-amz-algorithm", "x-amz-credential", "x-amz-date", "x-amz-security-token")
+        for name in (
+            "x-amz-algorithm",
+            "x-amz-credential",
+            "x-amz-date",
+            "x-amz-security-token",
+            *(required or {}),
+        )
         if name in fields
     )
     expiration = time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime(expires_at))
@@ -149,13 +158,16 @@ def put_upload(
     content_type: str | None,
     expires: int,
     credentials: Credentials,
+    required: Mapping[str, str] | None = None,
     now: float | None = None,
 ) -> PresignedUpload:
     """A presigned PUT of ``key`` in ``bucket``; with ``content_type``, the ``Content-Type``
-    header is signed and must be sent as given in ``headers``."""
+    header is signed and must be sent as given in ``headers``, as must the ``required`` ones
+    (server-side encryption headers)."""
     moment = time.time() if now is None else now
     scope = _scope(profile, credentials, moment)
     headers = {"Content-Type": content_type} if content_type else {}
+    headers.update(required or {})
     signed = ";".join(sorted([*(name.lower() for name in headers), "host"]))
     canonical_headers = "".join(
         f"{name}:{value}\n"

@@ -651,6 +651,11 @@ class MinioBackend(UpstreamStorageMixin, Storage):
         )
         key = self._key(storage_name)
         target = self._resolve()
+        if target.encryption.customer_key:
+            raise ValueError(
+                f"{type(self).__name__} of profile {target.profile_name!r} encrypts with SSE-C: "
+                "a direct upload would need the browser to send the key; save through Django"
+            )
         profile = target.clients.profile
         seconds = upload_expiry(expire, profile)
         if method == "PUT":
@@ -661,6 +666,7 @@ class MinioBackend(UpstreamStorageMixin, Storage):
                 content_type=condition[1] if condition else None,
                 expires=seconds,
                 credentials=target.clients.provider.retrieve(),
+                required=target.encryption.write,
             )
         else:
             upload = post_policy_upload(
@@ -672,6 +678,7 @@ class MinioBackend(UpstreamStorageMixin, Storage):
                 content_type=condition,
                 expires=seconds,
                 credentials=target.clients.provider.retrieve(),
+                required=target.encryption.write,
             )
         # The form and the model keep the storage name; the policy signs the full key.
         return attrs.evolve(upload, name=storage_name)

@@ -78,7 +78,7 @@ def bucket_contents(server: S3Server, bucket: str, prefix: str = "") -> dict[str
     client = server.client()
     return {
         str(item.object_name)[len(prefix) :]: read_object(client, bucket, str(item.object_name))
-        for item in client.list_objects(bucket, prefix=prefix, recursive=True)
+        for item in client.list_objects(bucket_name=bucket, prefix=prefix, recursive=True)
         if not item.is_dir
     }
 
@@ -91,9 +91,9 @@ def writes(pool: RecordingPool) -> list[str]:
 def buckets(s3_server: S3Server, s3_server_b: S3Server) -> tuple[str, str, str]:
     """A bucket on server A and one on server B (created), and one more on A."""
     first, second, third = new_bucket_name(), new_bucket_name(), new_bucket_name()
-    s3_server.client().make_bucket(first)
-    s3_server_b.client().make_bucket(second)
-    s3_server.client().make_bucket(third)
+    s3_server.client().make_bucket(bucket_name=first)
+    s3_server_b.client().make_bucket(bucket_name=second)
+    s3_server.client().make_bucket(bucket_name=third)
     return first, second, third
 
 
@@ -218,18 +218,34 @@ def test_profile_to_profile_across_servers_stores_sha256_for_multipart(
     first, second, _ = buckets
     client = s3_server.client()
     big = os.urandom(11 * MiB)
-    client.put_object(first, "big/video.bin", io.BytesIO(big), len(big), part_size=5 * MiB)
-    client.put_object(first, "small.txt", io.BytesIO(b"small"), 5, content_type="text/plain")
-    client.put_object(first, "folder/", io.BytesIO(b""), 0)  # a folder marker: not a file
+    client.put_object(
+        bucket_name=first,
+        object_name="big/video.bin",
+        data=io.BytesIO(big),
+        length=len(big),
+        part_size=5 * MiB,
+    )
+    client.put_object(
+        bucket_name=first,
+        object_name="small.txt",
+        data=io.BytesIO(b"small"),
+        length=5,
+        content_type="text/plain",
+    )
+    client.put_object(
+        bucket_name=first, object_name="folder/", data=io.BytesIO(b""), length=0
+    )  # a folder marker: not a file
 
     out, _ = run(f"a:{first}", f"b:{second}", "--workers", "2")
     assert "2 files" in out and "2 copied" in out
     target = s3_server_b.client()
     assert read_object(target, second, "big/video.bin") == big
-    stat = target.stat_object(second, "big/video.bin")
+    stat = target.stat_object(bucket_name=second, object_name="big/video.bin")
     assert stat.metadata[f"x-amz-meta-{SHA256_METADATA}"] == hashlib.sha256(big).hexdigest()
     assert "-" in str(stat.etag)  # multipart: the ETag is no checksum of the content
-    assert target.stat_object(second, "small.txt").content_type == "text/plain"
+    assert (
+        target.stat_object(bucket_name=second, object_name="small.txt").content_type == "text/plain"
+    )
 
     for pool in pools.values():
         pool.requests.clear()
@@ -248,16 +264,18 @@ def test_verify_catches_a_corrupted_destination(
 ) -> None:
     first, second, _ = buckets
     data = os.urandom(6 * MiB)
-    s3_server.client().put_object(first, "asset.bin", io.BytesIO(data), len(data))
+    s3_server.client().put_object(
+        bucket_name=first, object_name="asset.bin", data=io.BytesIO(data), length=len(data)
+    )
     run(f"a:{first}", f"b:{second}")
     # Corrupt it: same size, same stored SHA-256, other bytes (multipart, so no MD5 ETag).
     digest = hashlib.sha256(data).hexdigest()
     corrupt = bytes(len(data))
     s3_server_b.client().put_object(
-        second,
-        "asset.bin",
-        io.BytesIO(corrupt),
-        len(corrupt),
+        bucket_name=second,
+        object_name="asset.bin",
+        data=io.BytesIO(corrupt),
+        length=len(corrupt),
         part_size=5 * MiB,
         metadata={SHA256_METADATA: digest},
     )
@@ -306,7 +324,7 @@ def test_only_referenced_copies_referenced_files_and_lists_missing_ones(
     settings: Any, tmp_path: Path, s3_server: S3Server
 ) -> None:
     media, static = new_bucket_name(), new_bucket_name()
-    s3_server.client().make_bucket(media)
+    s3_server.client().make_bucket(bucket_name=media)
     settings.MINIO_PROFILES = {
         "testapp": server_profile(
             s3_server, private_buckets=[media, static], default_bucket=media, static_bucket=static
@@ -383,7 +401,7 @@ def test_a_killed_run_resumes_without_copying_finished_files_again(
     tmp_path: Path, s3_server: S3Server, pools: dict[str, RecordingPool], settings: Any
 ) -> None:
     bucket = new_bucket_name()
-    s3_server.client().make_bucket(bucket)
+    s3_server.client().make_bucket(bucket_name=bucket)
     files = make_tree(tmp_path, 40)
     with FaultProxy(s3_server.endpoint) as proxy:
         proxy.delay(0.05)  # slow enough to be killed halfway
@@ -422,8 +440,8 @@ def test_a_300_mib_file_is_copied_with_bounded_memory(
     tmp_path: Path, s3_server: S3Server, s3_server_b: S3Server
 ) -> None:
     bucket, other = new_bucket_name(), new_bucket_name()
-    s3_server.client().make_bucket(bucket)
-    s3_server_b.client().make_bucket(other)
+    s3_server.client().make_bucket(bucket_name=bucket)
+    s3_server_b.client().make_bucket(bucket_name=other)
     source = tmp_path / "media"
     source.mkdir()
     big = source / "video.bin"
@@ -451,7 +469,7 @@ def test_a_300_mib_file_is_copied_with_bounded_memory(
         assert "1 copied (300.0 MiB)" in result.stdout
         growth[args[1]] = json.loads(result.stdout.splitlines()[-1])["growth_mib"]
     print(f"peak RSS growth, 300 MiB file: {growth}")
-    stat = s3_server_b.client().stat_object(other, "video.bin")
+    stat = s3_server_b.client().stat_object(bucket_name=other, object_name="video.bin")
     assert stat.size == 300 * MiB
     assert stat.metadata[f"x-amz-meta-{SHA256_METADATA}"] == digest.hexdigest()
     # Parts of 16 MiB, two in flight plus the one being read: far below the file's size.

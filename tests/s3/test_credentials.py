@@ -160,7 +160,7 @@ def test_keys_rotated_mid_run_reach_every_client_and_the_url_signer(
 ) -> None:
     server, ((first_key, first_secret), (second_key, second_secret)) = identities
     bucket = new_bucket_name()
-    server.client().make_bucket(bucket)
+    server.client().make_bucket(bucket_name=bucket)
     provider = SwitchableProvider(first_key, first_secret)
     pool = RecordingPool()
     profile = server_profile(server, private_buckets=[bucket], default_bucket=bucket)
@@ -205,7 +205,7 @@ def test_a_rotated_credentials_file_is_used_at_once(
 ) -> None:
     server, ((first_key, first_secret), (second_key, second_secret)) = identities
     bucket = new_bucket_name()
-    server.client().make_bucket(bucket)
+    server.client().make_bucket(bucket_name=bucket)
     path = tmp_path / "credentials"
     path.write_text(
         f"[app]\naws_access_key_id = {first_key}\naws_secret_access_key = {first_secret}\n"
@@ -233,7 +233,7 @@ def test_env_credentials_on_the_server(
 ) -> None:
     server, ((_first_key, _first_secret), (second_key, second_secret)) = identities
     bucket = new_bucket_name()
-    server.client().make_bucket(bucket)
+    server.client().make_bucket(bucket_name=bucket)
     clean_env.setenv("AWS_ACCESS_KEY_ID", second_key)
     clean_env.setenv("AWS_SECRET_ACCESS_KEY", second_secret)
     profile = server_profile(server, private_buckets=[bucket], default_bucket=bucket)

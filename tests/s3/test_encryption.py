@@ -19,6 +19,7 @@ from django_minio_backend.errors import ConfigurationError, ServerResponseError
 from django_minio_backend.s3 import sdk_requests
 from django_minio_backend.s3.clients import profile_clients
 from django_minio_backend.testing.s3server import S3Server
+from tests.direct_upload_support import send
 from tests.helpers import RecordingPool, new_bucket_name, server_profile
 
 MiB = 1024 * 1024
@@ -36,7 +37,7 @@ def headers_of(
 def encrypted(settings: Any, s3_server: S3Server) -> dict[str, Any]:
     """A bucket and profiles on it: ``sse-s3``, ``sse-c`` (key in the environment), ``plain``."""
     bucket = new_bucket_name()
-    s3_server.client().make_bucket(bucket)
+    s3_server.client().make_bucket(bucket_name=bucket)
     key = secrets.token_bytes(32)
     buckets = {"private_buckets": [bucket], "default_bucket": bucket}
     pool = RecordingPool()
@@ -181,7 +182,7 @@ def test_sse_kms_headers_are_sent_and_the_servers_refusal_raised(
 ) -> None:
     # SeaweedFS has no KMS configured: it answers 500, which must surface as an error.
     bucket = new_bucket_name()
-    s3_server.client().make_bucket(bucket)
+    s3_server.client().make_bucket(bucket_name=bucket)
     pool = RecordingPool(retries=False)
     settings.MINIO_PROFILES = {
         "kms": server_profile(
@@ -213,3 +214,21 @@ def test_invalid_encryption_settings_are_named_without_the_key() -> None:
     ):
         with pytest.raises(ConfigurationError, match=message):
             MinioBackend(encryption=wrong)
+
+
+@pytest.mark.parametrize("method", ["POST", "PUT"])
+def test_direct_uploads_carry_the_storages_encryption(
+    encrypted: dict[str, Any], method: str
+) -> None:
+    storage = MinioBackend(profile="sse-s3")
+    signed = storage.presigned_upload("direct/a.txt", max_size=100, method=method)
+    body = b"from the browser"
+    response = send(signed, body, "application/octet-stream")
+    assert response.status in (200, 204), response.data
+    stored = headers_of(encrypted["client"], encrypted["bucket"], signed.name)
+    assert stored["x-amz-server-side-encryption"] == "AES256"
+
+
+def test_direct_uploads_refuse_sse_c(encrypted: dict[str, Any]) -> None:
+    with pytest.raises(ValueError, match="SSE-C"):
+        MinioBackend(profile="sse-c").presigned_upload("direct/a.txt", max_size=100)

@@ -246,11 +246,16 @@ def test_a_window_signs_at_its_start_and_matches_the_sdk() -> None:
     start = (int(WHEN.timestamp()) // 600) * 600
     urls = {signer.presigned_get("bkt", "k", now=start + offset) for offset in (0, 1, 299, 599)}
     assert len(urls) == 1
-    client = Minio("minio:9000", access_key="AK", secret_key="SK", secure=True, region="us-east-1")
+    client = Minio(
+        endpoint="minio:9000", access_key="AK", secret_key="SK", secure=True, region="us-east-1"
+    )
     signed_at = datetime.fromtimestamp(start, UTC)
     assert urls == {
         client.presigned_get_object(
-            "bkt", "k", expires=timedelta(seconds=3600), request_date=signed_at
+            bucket_name="bkt",
+            object_name="k",
+            expires=timedelta(seconds=3600),
+            request_date=signed_at,
         )
     }
     following = signer.presigned_get("bkt", "k", now=start + 600)

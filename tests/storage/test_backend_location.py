@@ -41,7 +41,7 @@ def client(s3_server: S3Server) -> Minio:
 def keys(client: Minio, bucket: str) -> set[str]:
     return {
         str(item.object_name)
-        for item in client.list_objects(bucket, recursive=True)
+        for item in client.list_objects(bucket_name=bucket, recursive=True)
         if not item.is_dir and not str(item.object_name).endswith("/")
     }
 

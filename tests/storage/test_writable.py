@@ -21,7 +21,7 @@ MiB = 1024 * 1024
 @pytest.fixture
 def bucket_name(s3_server: S3Server) -> str:
     name = new_bucket_name()
-    s3_server.client().make_bucket(name)
+    s3_server.client().make_bucket(bucket_name=name)
     return name
 
 
@@ -63,7 +63,7 @@ def test_binary_write_round_trip_in_one_put(
         assert pool.methods() == []  # nothing is sent before close
     assert pool.methods() == ["PUT"]
     assert read_object(s3_server.client(), bucket_name, name) == b"a,b\n1,2\n"
-    stat = s3_server.client().stat_object(bucket_name, name)
+    stat = s3_server.client().stat_object(bucket_name=bucket_name, object_name=name)
     assert stat.content_type == "text/csv"
     with storage.open(name, "rb") as back:
         assert back.read() == b"a,b\n1,2\n"
@@ -141,7 +141,7 @@ def test_large_write_spools_to_disk_and_goes_multipart(
     methods = pool.methods()
     assert methods[0] == "POST" and methods[-1] == "POST"  # create ... complete
     assert methods.count("PUT") == 3  # 12 MiB in 5 MiB parts
-    stat = s3_server.client().stat_object(bucket_name, name)
+    stat = s3_server.client().stat_object(bucket_name=bucket_name, object_name=name)
     assert stat.size == 12 * MiB
     assert read_object(s3_server.client(), bucket_name, name) == block * 12
 

@@ -11,3 +11,13 @@ class Attachment(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class DirectAttachment(models.Model):
+    """A file uploaded by the browser straight to the bucket, through the admin."""
+
+    title = models.CharField(max_length=100)
+    file = models.FileField(upload_to="direct/")
+
+    def __str__(self) -> str:
+        return self.title

@@ -14,7 +14,8 @@ from django.test import TestCase
 from easy_thumbnails.files import get_thumbnailer
 from PIL import Image
 
-from tests.projects.third_party.models import Attachment
+from tests.direct_upload_support import send
+from tests.projects.third_party.models import Attachment, DirectAttachment
 
 
 def png(width: int, height: int) -> bytes:
@@ -56,6 +57,47 @@ class AdminFileFieldTests(TestCase):
         with default_storage.open(attachment.file.name) as stored:
             self.assertEqual(stored.read(), b"second version")
         self.assertEqual(attachment.file.size, len(b"second version"))
+
+
+class AdminDirectUploadTests(TestCase):
+    """MinioDirectFileField in a ModelAdmin's form: the file never passes through Django."""
+
+    def setUp(self) -> None:
+        call_command("initialize_buckets", silenced=True)  # no save makes the bucket here
+        self.admin = User.objects.create_superuser("admin", "a@example.com", "pw")
+        self.client.force_login(self.admin)
+
+    def test_add_through_the_admin_with_a_direct_upload(self) -> None:
+        page = self.client.get("/admin/third_party/directattachment/add/")
+        self.assertEqual(page.status_code, 200)
+        self.assertContains(page, "django_minio_backend/direct-upload.js")
+        self.assertContains(page, "/uploads/admin-direct-attachment/")
+
+        data = b"uploaded by the browser"
+        ticket = self.client.post(
+            "/uploads/admin-direct-attachment/",
+            {"name": "notes.txt", "size": len(data), "type": "text/plain"},
+        )
+        self.assertEqual(ticket.status_code, 200, ticket.content)
+        answer = ticket.json()
+        self.assertIn(send(answer, data, "text/plain").status, (200, 204))
+
+        added = self.client.post(
+            "/admin/third_party/directattachment/add/",
+            {"title": "notes", "file": answer["ticket"]},
+        )
+        self.assertEqual(added.status_code, 302, added.content[:2000])
+        stored = DirectAttachment.objects.get(title="notes")
+        self.assertTrue(stored.file.name.startswith("direct/notes_"), stored.file.name)
+        with stored.file.open("rb") as handle:
+            self.assertEqual(handle.read(), data)
+
+        tampered = self.client.post(
+            "/admin/third_party/directattachment/add/",
+            {"title": "forged", "file": answer["ticket"][:-2] + "xx"},
+        )
+        self.assertEqual(tampered.status_code, 200)  # the form again, with an error
+        self.assertFalse(DirectAttachment.objects.filter(title="forged").exists())
 
 
 class ThumbnailTests(TestCase):
