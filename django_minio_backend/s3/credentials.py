@@ -81,7 +81,8 @@ def conceal(credentials: Credentials) -> ConcealedCredentials:
         access_key=credentials.access_key,
         secret_key=ConcealedText(credentials.secret_key),
         session_token=None if token is None else ConcealedText(token),
-        expiration=credentials.expiration,
+        # minio 7.2.8 keeps the expiration only as _expiration; later releases expose it.
+        expiration=getattr(credentials, "expiration", getattr(credentials, "_expiration", None)),
     )
 
 
@@ -89,7 +90,9 @@ class ConcealedStaticProvider(Provider):
     """Fixed credentials (the profile's keys) that never show the secret key or token."""
 
     def __init__(self, access_key: str, secret_key: str, session_token: str | None = None) -> None:
-        self._credentials = conceal(Credentials(access_key, secret_key, session_token))
+        self._credentials = conceal(
+            Credentials(access_key=access_key, secret_key=secret_key, session_token=session_token)
+        )
 
     def retrieve(self) -> Credentials:
         return self._credentials
