@@ -12,6 +12,13 @@ from benchmarks.plan import per_mib, row_unit
 
 KIB_PER_MIB = 1024
 KEEP_MARKER = "<!-- Hand-written notes below this line are kept when the file is regenerated. -->"
+# Issue 17's goals.
+SMALL_OBJECT_ROWS = ("save_4k", "open_read_4k", "exists_hit", "exists_miss", "size")
+URL_RATE_TARGETS = (
+    ("url_private", 150_000),
+    ("url_public", 1_000_000),
+    ("url_download_name", 50_000),
+)
 
 
 @dataclass
@@ -64,6 +71,20 @@ class Measurements:
         if not samples:
             return None
         return statistics.median(s["cpu_seconds"] / max(s["ops"], 1) for s in samples)
+
+    def cpu_ratio(self, row: str, contender: str, baseline: str = "raw") -> float | None:
+        """CPU time per operation relative to ``baseline``, paired by round like ``ratio``."""
+        mine = {s.get("round"): s for s in self.samples.get((row, contender)) or []}
+        theirs = {s.get("round"): s for s in self.samples.get((row, baseline)) or []}
+        pairs = [
+            (mine[r]["cpu_seconds"] / max(mine[r]["ops"], 1))
+            / (theirs[r]["cpu_seconds"] / max(theirs[r]["ops"], 1))
+            for r in mine.keys() & theirs.keys()
+            if r is not None
+            and mine[r].get("cpu_seconds") is not None
+            and theirs[r].get("cpu_seconds")
+        ]
+        return statistics.median(pairs) if pairs else None
 
     def rounds(self, row: str, contender: str) -> int:
         return len(self.samples.get((row, contender)) or [])
@@ -167,23 +188,38 @@ def _check(ok: bool | None, text: str) -> str:
 def targets(m: Measurements, contenders: Sequence[Contender]) -> list[str]:
     """The issue's targets for this package, each marked PASS, MISS or n/a."""
     lines = []
-    for row in ("save_4k", "open_read_4k", "exists_hit", "exists_miss"):
+    for row in SMALL_OBJECT_ROWS:
         ratio = m.ratio(row, "ours")
-        text = f"{row}: <= 1.10x raw SDK" + (f" (got {ratio:.3f}x)" if ratio else "")
-        lines.append(_check(None if ratio is None else ratio <= 1.10, text))
-    for row, floor in (("url_private", 20_000), ("url_public", 200_000)):
+        text = f"{row}: <= 1.05x raw SDK" + (f" (got {ratio:.3f}x)" if ratio else "")
+        lines.append(_check(None if ratio is None else ratio <= 1.05, text))
+        cpu = m.cpu_ratio(row, "ours")
+        text = f"{row}: CPU <= 1.05x raw SDK" + (f" (got {cpu:.3f}x)" if cpu else "")
+        lines.append(_check(None if cpu is None else cpu <= 1.05, text))
+    for row, floor in URL_RATE_TARGETS:
         per_op = m.seconds_per_op(row, "ours")
         rate = 1 / per_op if per_op else None
         text = f"{row}: >= {floor:,} calls/s" + (f" (got {rate:,.0f})" if rate else "")
         lines.append(_check(None if rate is None else rate >= floor, text))
-    for row in ("save_256m", "open_read_256m"):
+    for row, limit, cpu_limit in (
+        ("save_256m", 1.0, None),
+        ("scaling_save_128m", 1.0, None),
+        ("open_read_256m", 1.05, 1.3),
+    ):
         growth, ratio = m.rss_growth_mib(row, "ours"), m.ratio(row, "ours")
         if growth is not None:
             text = f"{row}: peak RSS growth < 64 MiB (got {growth:.0f} MiB)"
             lines.append(_check(growth < 64, text))
         if ratio is not None:
-            text = f"{row}: throughput >= 90% of raw SDK (got {100 / ratio:.1f}%)"
-            lines.append(_check(ratio <= 1 / 0.9, text))
+            text = f"{row}: <= {limit:.2f}x raw SDK's time (got {ratio:.3f}x)"
+            lines.append(_check(ratio <= limit, text))
+        cpu = m.cpu_ratio(row, "ours")
+        if cpu_limit is not None and cpu is not None:
+            text = f"{row}: CPU <= {cpu_limit:.2f}x raw SDK's (got {cpu:.3f}x)"
+            lines.append(_check(cpu <= cpu_limit, text))
+    threads = m.ratio("scaling_save_4k_t8", "ours")
+    if threads is not None:
+        text = f"scaling_save_4k_t8: >= raw SDK's throughput (got {threads:.3f}x its time)"
+        lines.append(_check(threads <= 1.0, text))
     first = m.median_seconds("collectstatic_500_first", "ours")
     second = m.median_seconds("collectstatic_500_second", "ours")
     if first and second:
