@@ -12,6 +12,7 @@ header, a size probe that seeks to the end and back) sends no request.
 
 from __future__ import annotations
 
+import functools
 import io
 from collections.abc import Mapping
 from datetime import datetime
@@ -159,11 +160,16 @@ class ObjectReader(io.RawIOBase):
         self._etag_header: str = headers.get("ETag", "")
         self.etag: str = self._etag_header.strip('"')
         self.content_type: str = headers.get("Content-Type", "application/octet-stream")
-        modified = headers.get("Last-Modified")
-        self.last_modified: datetime | None = parsedate_to_datetime(modified) if modified else None
+        self._last_modified_header: str | None = headers.get("Last-Modified")
         self._response = response
         if self.size == 0:
             self._finish()
+
+    @functools.cached_property
+    def last_modified(self) -> datetime | None:
+        """When the object was last written, as the server said when it was opened."""
+        modified = self._last_modified_header
+        return parsedate_to_datetime(modified) if modified else None
 
     @property
     def name(self) -> str:
