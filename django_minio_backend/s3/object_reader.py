@@ -148,7 +148,7 @@ class ObjectReader(io.RawIOBase):
         self._window_size = window
         # Bytes [_window_start, _window_start + len(_window)) as read last; the open response
         # (if any) continues right after them.
-        self._window = bytearray()
+        self._window: bytes | bytearray = bytearray()
         self._window_start = 0
         headers = response.headers
         length = headers.get("Content-Length")
@@ -226,8 +226,13 @@ class ObjectReader(io.RawIOBase):
 
     def readall(self) -> bytes:
         """The rest of the object (all of it in memory: prefer reading in pieces)."""
+        self._check_open()
         pieces = []
-        while piece := self.read(self._chunk):
+        # Never ask for more than is left: RawIOBase.read(n) allocates (and zeroes) n bytes first,
+        # which for a 4 KiB object read in 1 MiB pieces cost more than the request.
+        while (left := self.size - self._position) > 0 and (
+            piece := self.read(min(self._chunk, left))
+        ):
             pieces.append(piece)
         return b"".join(pieces)
 
@@ -284,9 +289,18 @@ class ObjectReader(io.RawIOBase):
         return data
 
     def _keep(self, data: bytes) -> None:
+        limit = self._window_size
+        if len(data) == limit:
+            # A read of the window's size (the default for large reads) replaces the window:
+            # kept as it came, without copying a megabyte twice per read.
+            self._window = data
+            self._window_start = self._position - limit
+            return
         window = self._window
+        if isinstance(window, bytes):
+            window = self._window = bytearray(window)
         window += data
-        excess = len(window) - self._window_size
+        excess = len(window) - limit
         if excess > 0:
             del window[:excess]
             self._window_start += excess
