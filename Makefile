@@ -43,6 +43,7 @@ demo-serve: $(STAMP)
 	$(PY) -m examples.demo --serve
 
 bench: $(STAMP)
+	$(PY) -m pip install --quiet -e ".[dev,bench]"
 	$(PY) -m benchmarks.run
 
 bench-smoke: $(STAMP)

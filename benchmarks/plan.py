@@ -26,7 +26,7 @@ FULL = Sizes(
     url_calls=20_000,
     listdir=(2_000, 20_000),
     big=256 * MIB,
-    scaling_sizes_mib=(1, 16, 64, 256),
+    scaling_sizes_mib=(1, 16, 64, 128, 256),
     scaling_threads=(1, 2, 4, 8),
     static_files=500,
 )
@@ -66,6 +66,7 @@ WORKLOADS: tuple[Workload, ...] = (
     Workload("size", "size"),
     Workload("url_private", "url_private"),
     Workload("url_public", "url_public"),
+    Workload("url_download_name", "url_download_name"),
     Workload("listdir_2k", "listdir"),
     Workload("listdir_20k", "listdir"),
     Workload("save_256m", "save_big", big=True, fresh_process=True),
@@ -77,7 +78,7 @@ WORKLOADS: tuple[Workload, ...] = (
 ALIASES = {"scaling": ("scaling_threads", "scaling_size"), "collectstatic": ("collectstatic_500",)}
 
 # How each row is shown: "seconds" (lower is better), "calls/s" or "ms/MiB".
-RATE_ROWS = frozenset({"url_private", "url_public"})
+RATE_ROWS = frozenset({"url_private", "url_public", "url_download_name"})
 
 
 def row_unit(row: str) -> str:
@@ -126,7 +127,7 @@ def params(workload: Workload, sizes: Sizes, paths: Paths, prefix: str) -> dict[
         return {"prefix": prefix, "count": sizes.small_count, "size": 4096}
     if name in {"open_read_4k", "exists_hit", "exists_miss", "size"}:
         return {"count": sizes.small_count}
-    if name in {"url_private", "url_public"}:
+    if name in RATE_ROWS:
         return {"count": sizes.url_calls, "distinct": sizes.small_count}
     if name in {"listdir_2k", "listdir_20k"}:
         count = sizes.listdir[0] if name == "listdir_2k" else sizes.listdir[1]

@@ -23,12 +23,13 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from benchmarks import fixtures, peers, plan, report
+from benchmarks import charts, fixtures, peers, plan, report
 from benchmarks.workers import Worker, WorkerError
 from django_minio_backend.testing import LocalS3Server
 from django_minio_backend.testing.s3server import REGION
 
 RESULTS_PATH = Path(__file__).resolve().parent / "RESULTS.md"
+CHARTS_FOLDER = "charts"  # next to the report
 DEFAULT_ROUNDS = 7
 BIG_ROUNDS = 3  # save_256m, open_read_256m, scaling_size: at most this many rounds
 # Larger volumes than the tests use (64 MB): a 256 MiB object otherwise makes SeaweedFS grow
@@ -362,7 +363,16 @@ def write_markdown(
 ) -> None:
     """Write the report, keeping the hand-written notes of the file it replaces."""
     notes = report.kept_notes(path.read_text()) if path.exists() else ""
-    text = report.markdown(measurements, shown, machine, versions, unavailable, settings, notes)
+    folder = path.parent / CHARTS_FOLDER
+    drawn = charts.write_charts(measurements, shown, folder)
+    listed: list[tuple[str, str]] | str = (
+        charts.MISSING_MATPLOTLIB
+        if drawn is None
+        else [(title, f"{CHARTS_FOLDER}/{name}") for title, name in drawn]
+    )
+    text = report.markdown(
+        measurements, shown, machine, versions, unavailable, settings, notes, listed
+    )
     path.write_text(text)
     print(f"benchmarks: report written to {path}")
 

@@ -38,6 +38,18 @@ def missing_name(index: int) -> str:
     return f"missing/obj-{index:05d}.bin"
 
 
+def download_name(index: int) -> str:
+    """The file name a browser is told to save the object ``small_name(index)`` under."""
+    return f"Report {index:05d}.pdf"
+
+
+def download_disposition(index: int) -> str:
+    """The Content-Disposition of ``download_name(index)``, as a caller of the raw SDK writes it
+    (the ASCII name plus RFC 5987's exact name, what this package sends)."""
+    name = download_name(index)
+    return f"attachment; filename=\"{name}\"; filename*=UTF-8''{name.replace(' ', '%20')}"
+
+
 def payload(size: int) -> bytes:
     """Deterministic, incompressible-enough bytes of ``size``."""
     block = bytes(range(256)) * 16

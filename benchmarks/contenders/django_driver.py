@@ -12,11 +12,13 @@ import io
 import re
 from importlib import metadata
 from typing import Any
+from urllib.parse import quote
 
 from common import (
     MIB,
     SMALL_SIZE,
     check,
+    download_name,
     memory_probe,
     missing_name,
     payload,
@@ -154,6 +156,25 @@ class DjangoContender:
 
     def bench_url_public(self, p: dict[str, Any]) -> list[dict[str, Any]]:
         return self._urls(self.public, p, "url_public", signed=False)
+
+    def download_url(self, storage: Any, name: str, index: int) -> str | None:
+        """``url()`` telling the browser to save as ``download_name(index)``; None when the
+        package has no such option (the row is then not measured)."""
+        return None
+
+    def bench_url_download_name(self, p: dict[str, Any]) -> list[dict[str, Any]]:
+        indexes = [i % p["distinct"] for i in range(p["count"])]
+        names = [small_name(i) for i in indexes]
+        if self.download_url(self.private, names[0], indexes[0]) is None:
+            return []
+        pairs = list(zip(names, indexes, strict=True))
+        seconds, urls = timed(lambda: [self.download_url(self.private, n, i) for n, i in pairs])
+        check("X-Amz-Signature=" in urls[-1], f"unsigned url {urls[-1]!r}")
+        check(
+            quote(download_name(indexes[-1]), safe="") in urls[-1],
+            f"url {urls[-1]!r} does not name {download_name(indexes[-1])!r}",
+        )
+        return [result("url_download_name", seconds, len(names))]
 
     def bench_listdir(self, p: dict[str, Any]) -> list[dict[str, Any]]:
         seconds, (_, files) = timed(lambda: self.private.listdir(p["path"]))

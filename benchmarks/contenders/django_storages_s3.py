@@ -9,7 +9,7 @@ from __future__ import annotations
 import sys
 from typing import Any
 
-from common import serve
+from common import download_disposition, serve
 from django_driver import DjangoContender
 
 
@@ -41,6 +41,10 @@ class DjangoStorages(DjangoContender):
                 },
             }
         }
+
+    def download_url(self, storage: Any, name: str, index: int) -> str | None:
+        disposition = {"ResponseContentDisposition": download_disposition(index)}
+        return str(storage.url(name, parameters=disposition))
 
     def media_storages(self, config: dict[str, Any]) -> tuple[Any, Any]:
         from storages.backends.s3 import S3Storage

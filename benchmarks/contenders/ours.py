@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from typing import Any
 
-from common import serve
+from common import download_name, serve
 from django_driver import DjangoContender
 
 
@@ -50,6 +50,9 @@ class Ours(DjangoContender):
                 },
             },
         }
+
+    def download_url(self, storage: Any, name: str, index: int) -> str | None:
+        return str(storage.url(name, download_name=download_name(index)))
 
     def media_storages(self, config: dict[str, Any]) -> tuple[Any, Any]:
         import importlib

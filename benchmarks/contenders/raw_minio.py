@@ -21,6 +21,7 @@ from common import (
     MIB,
     SMALL_SIZE,
     check,
+    download_disposition,
     memory_probe,
     missing_name,
     payload,
@@ -135,6 +136,19 @@ class RawMinio:
         seconds, urls = timed(lambda: [presign(self.private, n, expires=URL_EXPIRY) for n in names])
         check("X-Amz-Signature=" in urls[-1], f"unsigned url {urls[-1]!r}")
         return [result("url_private", seconds, len(names))]
+
+    def bench_url_download_name(self, p: dict[str, Any]) -> list[dict[str, Any]]:
+        indexes = [i % p["distinct"] for i in range(p["count"])]
+        pairs = [(small_name(i), i) for i in indexes]
+        presign = self.client.presigned_get_object
+
+        def sign(name: str, index: int) -> str:
+            headers = {"response-content-disposition": download_disposition(index)}
+            return presign(self.private, name, expires=URL_EXPIRY, response_headers=headers)
+
+        seconds, urls = timed(lambda: [sign(n, i) for n, i in pairs])
+        check("response-content-disposition=" in urls[-1], f"url {urls[-1]!r}")
+        return [result("url_download_name", seconds, len(pairs))]
 
     def bench_url_public(self, p: dict[str, Any]) -> list[dict[str, Any]]:
         names = [small_name(i % p["distinct"]) for i in range(p["count"])]

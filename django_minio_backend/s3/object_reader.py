@@ -12,6 +12,7 @@ header, a size probe that seeks to the end and back) sends no request.
 
 from __future__ import annotations
 
+import functools
 import io
 from collections.abc import Mapping
 from datetime import datetime
@@ -147,7 +148,7 @@ class ObjectReader(io.RawIOBase):
         self._window_size = window
         # Bytes [_window_start, _window_start + len(_window)) as read last; the open response
         # (if any) continues right after them.
-        self._window = bytearray()
+        self._window: bytes | bytearray = bytearray()
         self._window_start = 0
         headers = response.headers
         length = headers.get("Content-Length")
@@ -159,11 +160,16 @@ class ObjectReader(io.RawIOBase):
         self._etag_header: str = headers.get("ETag", "")
         self.etag: str = self._etag_header.strip('"')
         self.content_type: str = headers.get("Content-Type", "application/octet-stream")
-        modified = headers.get("Last-Modified")
-        self.last_modified: datetime | None = parsedate_to_datetime(modified) if modified else None
+        self._last_modified_header: str | None = headers.get("Last-Modified")
         self._response = response
         if self.size == 0:
             self._finish()
+
+    @functools.cached_property
+    def last_modified(self) -> datetime | None:
+        """When the object was last written, as the server said when it was opened."""
+        modified = self._last_modified_header
+        return parsedate_to_datetime(modified) if modified else None
 
     @property
     def name(self) -> str:
@@ -220,8 +226,13 @@ class ObjectReader(io.RawIOBase):
 
     def readall(self) -> bytes:
         """The rest of the object (all of it in memory: prefer reading in pieces)."""
+        self._check_open()
         pieces = []
-        while piece := self.read(self._chunk):
+        # Never ask for more than is left: RawIOBase.read(n) allocates (and zeroes) n bytes first,
+        # which for a 4 KiB object read in 1 MiB pieces cost more than the request.
+        while (left := self.size - self._position) > 0 and (
+            piece := self.read(min(self._chunk, left))
+        ):
             pieces.append(piece)
         return b"".join(pieces)
 
@@ -278,9 +289,18 @@ class ObjectReader(io.RawIOBase):
         return data
 
     def _keep(self, data: bytes) -> None:
+        limit = self._window_size
+        if len(data) == limit:
+            # A read of the window's size (the default for large reads) replaces the window:
+            # kept as it came, without copying a megabyte twice per read.
+            self._window = data
+            self._window_start = self._position - limit
+            return
         window = self._window
+        if isinstance(window, bytes):
+            window = self._window = bytearray(window)
         window += data
-        excess = len(window) - self._window_size
+        excess = len(window) - limit
         if excess > 0:
             del window[:excess]
             self._window_start += excess

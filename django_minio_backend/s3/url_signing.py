@@ -13,8 +13,10 @@ so browsers and CDNs can cache what it points to.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
+import re
 import time
 import unicodedata
 from collections.abc import Mapping
@@ -22,6 +24,8 @@ from datetime import timedelta
 from typing import Final
 from urllib.parse import quote
 
+import attrs
+from minio.credentials.credentials import Credentials
 from minio.credentials.providers import Provider
 
 from django_minio_backend.profiles.model import MinioProfile
@@ -32,6 +36,7 @@ __all__ = [
     "UrlSigner",
     "content_disposition",
     "expiry_seconds",
+    "quote_path",
     "response_parameters",
 ]
 
@@ -51,6 +56,11 @@ RESPONSE_PARAMETERS: Final = (
 # RFC 5987 attr-char: what stays unescaped in filename*=UTF-8''...
 _ATTR_CHARS: Final = "!#$&+-.^_`|~"
 _FALLBACK_REPLACED: Final = str.maketrans({'"': "_", "\\": "_", "%": "_"})
+# What quote() (safe="/") leaves unchanged.
+_PATH_AS_IS: Final = re.compile(r"[A-Za-z0-9_.~/-]*")
+_MAX_CACHED_BUCKETS: Final = 64
+# Download names and response overrides repeat (one per file type or page): quoted once.
+_CACHED_HEADER_VALUES: Final = 1024
 
 
 def _hmac(key: bytes, message: str) -> bytes:
@@ -104,11 +114,22 @@ def content_disposition(download_name: str | None, inline: bool | None) -> str |
         raise ValueError(f"download_name must be a non-empty string, got {download_name!r}")
     if not download_name.isprintable():
         raise ValueError(f"download_name {download_name!r} holds a control character")
+    return _named_disposition(download_name, bool(inline))
+
+
+@functools.lru_cache(maxsize=_CACHED_HEADER_VALUES)
+def _named_disposition(download_name: str, inline: bool) -> str:
     disposition = "inline" if inline else "attachment"
     encoded = quote(download_name, safe=_ATTR_CHARS)
     return (
         f"{disposition}; filename=\"{_ascii_fallback(download_name)}\"; filename*=UTF-8''{encoded}"
     )
+
+
+@functools.lru_cache(maxsize=_CACHED_HEADER_VALUES)
+def _query_overrides(response: tuple[tuple[str, str], ...]) -> str:
+    """The ``response-*`` parameters of a URL, in name order, quoted."""
+    return "&".join(f"{name}={quote(value, safe='')}" for name, value in response)
 
 
 def response_parameters(
@@ -157,18 +178,40 @@ def response_parameters(
     return query
 
 
+@attrs.frozen
+class _SigningState:
+    """What one set of credentials signs with on one day; replaced whole, never mutated, so a
+    thread never pairs one secret with another's key."""
+
+    credentials: Credentials = attrs.field(repr=False)
+    day: str
+    key: bytes = attrs.field(repr=False)
+    credential: str  # X-Amz-Algorithm...&X-Amz-Credential=... up to the date
+    scope: str
+    token: str = attrs.field(repr=False)  # the X-Amz-Security-Token parameter, or ""
+
+
+def quote_path(text: str) -> str:
+    """``quote(text)``: a URL path (``/`` kept); most keys have nothing to escape, and quote()
+    is the costliest step of a URL."""
+    return text if _PATH_AS_IS.fullmatch(text) else quote(text)
+
+
 class UrlSigner:
     """Signs GET URLs for a profile's external endpoint, valid for its ``url_expiry``."""
 
     __slots__ = (
         "_base",
+        "_buckets",
+        "_canonical_end",
         "_expires",
         "_host",
+        "_moment",
         "_provider",
         "_region",
         "_second",
-        "_signing",
         "_stamp",
+        "_state",
         "_window",
     )
 
@@ -181,23 +224,40 @@ class UrlSigner:
         self._expires = int(profile.url_expiry.total_seconds())
         window = profile.url_signing_window
         self._window = 0 if window is None else int(window.total_seconds())
-        self._signing: tuple[str, str, bytes] = ("", "", b"")
+        self._state: _SigningState | None = None
         self._second = -1
         self._stamp = ""
+        self._buckets: dict[str, str] = {}
+        self._moment = _NO_MOMENT
+        self._canonical_end = f"\nhost:{self._host}\n\nhost\nUNSIGNED-PAYLOAD"
 
     def __repr__(self) -> str:
         return f"UrlSigner(host={self._host!r}, region={self._region!r})"
 
-    def _key_for(self, day: str, secret_key: str) -> bytes:
-        # One tuple, replaced whole: a thread never pairs one secret with another's key.
-        cached_secret, cached_day, cached_key = self._signing
-        if cached_day == day and cached_secret == secret_key:
-            return cached_key
+    def _state_for(self, credentials: Credentials, day: str) -> _SigningState:
+        state = self._state
+        if state is not None and state.credentials is credentials and state.day == day:
+            return state
+        secret_key = credentials.secret_key
         key = _hmac(f"AWS4{secret_key}".encode(), day)
         for part in (self._region, "s3", "aws4_request"):
             key = _hmac(key, part)
-        self._signing = (secret_key, day, key)
-        return key
+        scope = f"{day}/{self._region}/s3/aws4_request"
+        access_key = quote(credentials.access_key, safe="")
+        token = credentials.session_token
+        state = _SigningState(
+            credentials=credentials,
+            day=day,
+            key=key,
+            credential=(
+                f"X-Amz-Algorithm={_ALGORITHM}"
+                f"&X-Amz-Credential={access_key}%2F{quote(scope, safe='')}"
+            ),
+            scope=scope,
+            token="" if token is None else f"X-Amz-Security-Token={quote(token, safe='')}",
+        )
+        self._state = state
+        return state
 
     def _timestamp(self, now: float | None, expires: int) -> str:
         second = int(time.time() if now is None else now)
@@ -209,6 +269,14 @@ class UrlSigner:
             self._stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(second))
             self._second = second
         return self._stamp
+
+    def _bucket_path(self, bucket: str) -> str:
+        path = self._buckets.get(bucket)
+        if path is None:
+            if len(self._buckets) >= _MAX_CACHED_BUCKETS:
+                self._buckets.clear()
+            path = self._buckets[bucket] = f"/{quote(bucket)}/"
+        return path
 
     def presigned_get(
         self,
@@ -227,35 +295,54 @@ class UrlSigner:
         """
         if expires is None:
             expires = self._expires
-        credentials = self._provider.retrieve()
         stamp = self._timestamp(now, expires)
-        day = stamp[:8]
-        scope = f"{day}/{self._region}/s3/aws4_request"
-        path = f"/{quote(bucket)}/{quote(key)}"
-        access_key = quote(credentials.access_key, safe="")
-        query = (
-            f"X-Amz-Algorithm={_ALGORITHM}"
-            f"&X-Amz-Credential={access_key}%2F{quote(scope, safe='')}"
-            f"&X-Amz-Date={stamp}"
-            f"&X-Amz-Expires={expires}"
-        )
-        signed = "&X-Amz-SignedHeaders=host"
-        # The canonical query lists every parameter in name order: X-Amz-* (the session token
-        # between Expires and SignedHeaders), then the response-* overrides. The URL lists the
-        # token and the overrides first, as the SDK does.
-        token = credentials.session_token
-        token_param = "" if token is None else f"X-Amz-Security-Token={quote(token, safe='')}"
-        overrides = "&".join(
-            f"{name}={quote(value, safe='')}" for name, value in sorted((response or {}).items())
-        )
-        canonical_query = "&".join(
-            part for part in (query, token_param, signed[1:], overrides) if part
-        )
-        query = "&".join(part for part in (token_param, overrides, query + signed) if part)
-        canonical = f"GET\n{path}\n{canonical_query}\nhost:{self._host}\n\nhost\nUNSIGNED-PAYLOAD"
+        state = self._state_for(self._provider.retrieve(), stamp[:8])
+        moment = self._moment
+        if moment.state is not state or moment.stamp != stamp or moment.expires != expires:
+            moment = self._moment = _Moment.of(state, stamp, expires)
+        path = self._bucket_path(bucket) + quote_path(key)
+        if response:
+            # The canonical query lists every parameter in name order, so the response-*
+            # overrides come last; the URL lists them first (after the token), as the SDK does.
+            overrides = _query_overrides(tuple(sorted(response.items())))
+            canonical_query = f"{moment.canonical_query}&{overrides}"
+            token = state.token
+            amz = f"{moment.amz}&X-Amz-SignedHeaders=host"
+            query = f"{token}&{overrides}&{amz}" if token else f"{overrides}&{amz}"
+        else:
+            canonical_query = moment.canonical_query
+            query = moment.query
+        canonical = f"GET\n{path}\n{canonical_query}{self._canonical_end}"
         digest = hashlib.sha256(canonical.encode("utf-8")).hexdigest()
-        to_sign = f"{_ALGORITHM}\n{stamp}\n{scope}\n{digest}"
-        signature = hmac.new(
-            self._key_for(day, credentials.secret_key), to_sign.encode("utf-8"), hashlib.sha256
-        ).hexdigest()
+        signature = hmac.digest(state.key, moment.to_sign + digest.encode(), "sha256").hex()
         return f"{self._base}{path}?{query}&X-Amz-Signature={signature}"
+
+
+@attrs.frozen
+class _Moment:
+    """The parts of every URL signed with one state, at one time, for one expiry."""
+
+    state: _SigningState | None
+    stamp: str
+    expires: int
+    amz: str  # X-Amz-Algorithm, -Credential, -Date, -Expires
+    canonical_query: str  # without response-* overrides
+    query: str  # the URL's, without response-* overrides
+    to_sign: bytes  # the string to sign up to the canonical request's digest
+
+    @classmethod
+    def of(cls, state: _SigningState, stamp: str, expires: int) -> _Moment:
+        amz = f"{state.credential}&X-Amz-Date={stamp}&X-Amz-Expires={expires}"
+        token = state.token
+        # The session token sorts between X-Amz-Expires and X-Amz-SignedHeaders; the URL lists
+        # it first, as the SDK does.
+        if token:
+            canonical_query = f"{amz}&{token}&X-Amz-SignedHeaders=host"
+            query = f"{token}&{amz}&X-Amz-SignedHeaders=host"
+        else:
+            canonical_query = query = f"{amz}&X-Amz-SignedHeaders=host"
+        to_sign = f"{_ALGORITHM}\n{stamp}\n{state.scope}\n".encode()
+        return cls(state, stamp, expires, amz, canonical_query, query, to_sign)
+
+
+_NO_MOMENT: Final = _Moment(None, "", -1, "", "", "", b"")

@@ -48,7 +48,7 @@ from django_minio_backend.s3.upload_signing import (
     put_upload,
 )
 from django_minio_backend.s3.uploads import ObjectExistsError, upload
-from django_minio_backend.s3.url_signing import expiry_seconds, response_parameters
+from django_minio_backend.s3.url_signing import expiry_seconds, quote_path, response_parameters
 from django_minio_backend.storage.compat import UpstreamStorageMixin
 from django_minio_backend.storage.content_types import content_type_for, is_active_content
 from django_minio_backend.storage.direct_uploads import (
@@ -72,6 +72,7 @@ WHOLE_READ_LIMIT: Final = 1024 * 1024
 STAT_REUSE_SECONDS: Final = 1.0
 MAX_LISTED_DIRECTORIES: Final = 10_000
 MAX_RENAMES: Final = 100
+MAX_CACHED_URL_NAMES: Final = 4096
 UPSTREAM_CACHE_PREFIX: Final = "minio_url_"  # 4.x's default; we keep no URL cache
 
 
@@ -135,6 +136,10 @@ class _Target:
     public: bool
     public_prefix: str
     encryption: ObjectEncryption
+    # url() by storage name: its checked object key, and a public bucket's plain URL. Bounded;
+    # dropped with the target when settings change.
+    url_keys: dict[str, str] = attrs.field(factory=dict, eq=False, repr=False)
+    public_urls: dict[str, str] = attrs.field(factory=dict, eq=False, repr=False)
 
 
 class MinioBackend(UpstreamStorageMixin, Storage):
@@ -552,6 +557,16 @@ class MinioBackend(UpstreamStorageMixin, Storage):
         location = self.object_options.location
         return f"{location}/" if location else ""
 
+    def _url_key(self, target: _Target, name: str | None) -> str:
+        """``self._key(name)``, remembered: url() is called for the same names again and again."""
+        if not isinstance(name, str):
+            return self._key(name or "")
+        key = target.url_keys.get(name)
+        if key is None:
+            key = self._key(name)
+            _remember(target.url_keys, name, key)
+        return key
+
     def url(
         self,
         name: str | None,
@@ -570,7 +585,6 @@ class MinioBackend(UpstreamStorageMixin, Storage):
         overrides. Any of them gives a presigned URL, also on a public bucket. Makes no network
         call.
         """
-        key = self._key(name or "")
         target = self._resolve()
         if (
             expire is None
@@ -580,8 +594,14 @@ class MinioBackend(UpstreamStorageMixin, Storage):
             and not parameters
         ):
             if target.public:
-                return target.public_prefix + quote(key)
-            return target.clients.signer.presigned_get(target.bucket, key)
+                public_urls = target.public_urls
+                public_url = public_urls.get(name) if isinstance(name, str) else None
+                if public_url is None:
+                    public_url = target.public_prefix + quote_path(self._url_key(target, name))
+                    _remember(public_urls, name, public_url)
+                return public_url
+            return target.clients.signer.presigned_get(target.bucket, self._url_key(target, name))
+        key = self._url_key(target, name)
         try:
             expires = None if expire is None else expiry_seconds(expire)
             response = response_parameters(
@@ -711,6 +731,14 @@ class MinioBackendStatic(MinioBackend):
         **options: Any,
     ) -> None:
         super().__init__(bucket_name, profile, replace_existing=replace_existing, **options)
+
+
+def _remember(cache: dict[str, str], name: str | None, value: str) -> None:
+    if name is None:
+        return
+    if len(cache) >= MAX_CACHED_URL_NAMES:
+        cache.clear()
+    cache[name] = value
 
 
 def _sse_encryption(sse: Any, options: Mapping[str, Any], where: str) -> Encryption:

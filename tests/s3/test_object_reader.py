@@ -9,6 +9,7 @@ import io
 import os
 import socket
 import threading
+import tracemalloc
 import uuid
 from typing import Any
 
@@ -410,3 +411,38 @@ def test_reader_is_a_raw_io(s3_client: Minio, bucket: str) -> None:
         buffer = bytearray(10)
         assert reader.readinto(buffer) == 3
         assert bytes(buffer[:3]) == b"xyz"
+
+
+def test_readall_of_a_small_object_allocates_no_chunk_sized_buffer(
+    s3_client: Minio, bucket: str
+) -> None:
+    data = os.urandom(4 * KiB)
+    name = put(s3_client, bucket, data)
+    with open_object(s3_client, bucket, name, profile=PROFILE) as warm:
+        warm.readall()
+    tracemalloc.start()
+    try:
+        with open_object(s3_client, bucket, name, profile=PROFILE) as reader:
+            assert reader.readall() == data
+            assert reader.readall() == b""
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 256 * KiB  # reading in 1 MiB pieces allocated 1 MiB per read
+
+
+def test_reads_of_the_window_size_keep_the_window_exact(s3_server: S3Server, bucket: str) -> None:
+    data = os.urandom(3 * 64 * KiB + 100)
+    pool, client, name = recorded_object(s3_server, bucket, data)
+    with open_object(
+        client, bucket, name, profile=PROFILE, chunk=64 * KiB, window=64 * KiB
+    ) as reader:
+        pieces = [reader.read(64 * KiB) for _ in range(3)]
+        assert b"".join(pieces) == data[: 3 * 64 * KiB]
+        reader.seek(2 * 64 * KiB + 10)
+        assert reader.read(100) == data[2 * 64 * KiB + 10 : 2 * 64 * KiB + 110]  # from the window
+        reader.seek(3 * 64 * KiB)
+        assert reader.read() == data[3 * 64 * KiB :]  # next on the open response
+        reader.seek(64 * KiB - 1)
+        assert reader.read(2) == data[64 * KiB - 1 : 64 * KiB + 1]  # before the window: a GET
+    assert len(pool.requests) == 2

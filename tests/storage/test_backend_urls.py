@@ -10,9 +10,11 @@ from urllib.parse import quote
 
 import pytest
 import urllib3
+from django.core.exceptions import SuspiciousFileOperation
 from django.core.files.base import ContentFile
 
 from django_minio_backend import ConfigurationError, MinioBackend
+from django_minio_backend.storage.backend import MAX_CACHED_URL_NAMES
 from django_minio_backend.testing.s3server import S3Server
 from tests.helpers import RecordingPool, private_and_public_buckets, server_profile
 
@@ -258,3 +260,39 @@ def test_hostile_keys_are_served_by_every_url(
                 assert (response.status, response.data) == (200, body), (name, url)
             if location and storage.bucket_name == buckets[1]:
                 assert urls[0].endswith("/" + quote(location + "/" + name))
+
+
+# --- url() remembers checked names: bounded, refreshed with the settings ------------------------
+
+
+def test_remembered_urls_are_bounded_and_stay_correct(
+    private: MinioBackend, public: MinioBackend
+) -> None:
+    names = [f"many/f{i}.txt" for i in range(MAX_CACHED_URL_NAMES + 50)]
+    first = [public.url(name) for name in names]
+    again = [public.url(name) for name in names]
+    assert first == again == [f"{public.url('many/x.txt')[: -len('many/x.txt')]}{n}" for n in names]
+    for storage in (private, public):
+        for name in names:
+            storage.url(name)
+        target = storage._resolve()
+        assert len(target.url_keys) <= MAX_CACHED_URL_NAMES
+        assert len(target.public_urls) <= MAX_CACHED_URL_NAMES
+
+
+def test_a_refused_name_is_refused_every_time(private: MinioBackend, public: MinioBackend) -> None:
+    for storage in (private, public):
+        for _ in range(2):
+            for name in ("../up.txt", "", None, "a//b"):
+                with pytest.raises(SuspiciousFileOperation):
+                    storage.url(name)
+
+
+def test_remembered_urls_follow_changed_settings(
+    settings: Any, s3_server: S3Server, buckets: tuple[str, str], public: MinioBackend
+) -> None:
+    before = public.url("same/name.txt")
+    assert before.startswith(f"http://{s3_server.endpoint}/")
+    install(settings, s3_server, buckets, external_endpoint="cdn.example.com")
+    after = public.url("same/name.txt")
+    assert after == f"http://cdn.example.com/{buckets[1]}/same/name.txt"
