@@ -193,15 +193,20 @@ def assert_refused_without_requests(
 
 
 def is_alternative(saved: str, name: str) -> bool:
-    """Whether ``saved`` is Django's alternative for a taken ``name`` (``root_XXXXXXX.ext``)."""
+    """Whether ``saved`` is Django's alternative for a taken ``name`` (``root_XXXXXXX.ext``);
+    near the 255-byte segment limit the root is cut on whole characters to make room."""
     directory, file_name = posixpath.split(name)
     root, ext = posixpath.splitext(file_name)
     saved_directory, saved_file = posixpath.split(saved)
+    saved_root = saved_file[: len(saved_file) - len(ext)] if ext else saved_file
+    kept, suffix = saved_root[:-8], saved_root[-8:]
     return (
         saved_directory == directory
-        and saved_file.startswith(f"{root}_")
         and saved_file.endswith(ext)
-        and len(saved_file) == len(file_name) + 8
+        and suffix.startswith("_")
+        and len(suffix) == 8
+        and root.startswith(kept)
+        and (kept == root or len(saved_file.encode("utf-8", "surrogatepass")) <= SEGMENT_BYTES)
     )
 
 

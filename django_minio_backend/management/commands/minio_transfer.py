@@ -100,7 +100,8 @@ class Command(BaseCommand):
             self.stderr.write(f"referenced but missing on both sides: {shown(name)}")
         self.stdout.write(summary(report, dry_run=options["dry_run"]))
         if report.failures:
-            names = ", ".join(shown(name) for name, _ in report.failures)
+            # Sorted: the workers finish in any order, the message should not.
+            names = ", ".join(shown(name) for name, _ in sorted(report.failures))
             raise CommandError(f"{_count(len(report.failures), 'file')} failed: {names}")
 
 
