@@ -199,17 +199,17 @@ def _direct_uploads(demo: Demo) -> None:
             name, sent = direct_upload_demo.over_http(base, data, check)
             _report(
                 "ok",
-                "direct upload, HTTP",
+                "direct upload",
                 f"{size} to the bucket, {_size(sent)} to Django",
                 start,
             )
             print(f"        stored as {name}; a tampered ticket was refused", flush=True)
             if not direct_upload_demo.browser_available():
-                print("  skip direct upload, browser: Chromium is not installed", flush=True)
+                print("  skip browser upload: Chromium is not installed", flush=True)
                 return
             start = time.monotonic()
             name = direct_upload_demo.in_browser(base, data, check)
-            _report("ok", "direct upload, browser", f"{size}, headless Chromium", start)
+            _report("ok", "browser upload", f"{size}, headless Chromium", start)
             print(f"        stored as {name}, byte for byte", flush=True)
     except direct_upload_demo.DirectUploadFailed as exc:
         raise StepFailed(f"direct upload: {exc}") from exc
