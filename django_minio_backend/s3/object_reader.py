@@ -159,8 +159,8 @@ class ObjectReader(io.RawIOBase):
         self.size: int = int(length)
         self._etag_header: str = headers.get("ETag", "")
         self.etag: str = self._etag_header.strip('"')
-        self.content_type: str = headers.get("Content-Type", "application/octet-stream")
-        self._last_modified_header: str | None = headers.get("Last-Modified")
+        # Read from the headers when asked: most opens never look at them.
+        self._opened_headers = headers
         self._response = response
         if self.size == 0:
             self._finish()
@@ -168,8 +168,13 @@ class ObjectReader(io.RawIOBase):
     @functools.cached_property
     def last_modified(self) -> datetime | None:
         """When the object was last written, as the server said when it was opened."""
-        modified = self._last_modified_header
+        modified = self._opened_headers.get("Last-Modified")
         return parsedate_to_datetime(modified) if modified else None
+
+    @functools.cached_property
+    def content_type(self) -> str:
+        """The object's content type, as the server said when it was opened."""
+        return str(self._opened_headers.get("Content-Type", "application/octet-stream"))
 
     @property
     def name(self) -> str:
@@ -227,14 +232,18 @@ class ObjectReader(io.RawIOBase):
     def readall(self) -> bytes:
         """The rest of the object (all of it in memory: prefer reading in pieces)."""
         self._check_open()
-        pieces = []
-        # Never ask for more than is left: RawIOBase.read(n) allocates (and zeroes) n bytes first,
-        # which for a 4 KiB object read in 1 MiB pieces cost more than the request.
-        while (left := self.size - self._position) > 0 and (
-            piece := self.read(min(self._chunk, left))
-        ):
+        pieces: list[bytes] = []
+        # Pieces straight from the window or the response: no buffer to allocate, zero and copy
+        # into (RawIOBase.read), which for a small object cost as much as the request's parsing.
+        while (left := self.size - self._position) > 0:
+            offset = self._position - self._window_start
+            if 0 <= offset < len(self._window):
+                piece = bytes(self._window[offset : offset + left])
+                self._position += len(piece)
+            else:
+                piece = self._read(min(self._chunk, left))
             pieces.append(piece)
-        return b"".join(pieces)
+        return pieces[0] if len(pieces) == 1 else b"".join(pieces)
 
     def close(self) -> None:
         """Release the connection; further reads raise ``ValueError``."""
@@ -290,11 +299,11 @@ class ObjectReader(io.RawIOBase):
 
     def _keep(self, data: bytes) -> None:
         limit = self._window_size
-        if len(data) == limit:
-            # A read of the window's size (the default for large reads) replaces the window:
-            # kept as it came, without copying a megabyte twice per read.
+        if len(data) == limit or (not self._window and len(data) < limit):
+            # A read of the window's size (the default for large reads) replaces the window, and
+            # the first read fills an empty one: kept as it came, without a copy.
             self._window = data
-            self._window_start = self._position - limit
+            self._window_start = self._position - len(data)
             return
         window = self._window
         if isinstance(window, bytes):

@@ -67,6 +67,30 @@ def _hmac(key: bytes, message: str) -> bytes:
     return hmac.new(key, message.encode("utf-8"), hashlib.sha256).digest()
 
 
+_SHA256_BLOCK: Final = 64
+
+
+def _hmac_pads(key: bytes) -> tuple[hashlib._Hash, hashlib._Hash]:
+    """SHA-256 states with HMAC's inner and outer key pads (RFC 2104) already hashed.
+
+    Copying them signs a message at a quarter of ``hmac.digest``'s cost, which sets up the key
+    pads again for every URL.
+    """
+    padded = key.ljust(_SHA256_BLOCK, b"\0")  # signing keys are 32 bytes: never hashed first
+    inner = hashlib.sha256(bytes(byte ^ 0x36 for byte in padded))
+    outer = hashlib.sha256(bytes(byte ^ 0x5C for byte in padded))
+    return inner, outer
+
+
+def _signed(state: _SigningState, message: bytes) -> str:
+    """The hex HMAC-SHA256 of ``message`` under the state's signing key."""
+    inner = state.inner_pad.copy()
+    inner.update(message)
+    outer = state.outer_pad.copy()
+    outer.update(inner.digest())
+    return outer.hexdigest()
+
+
 def _host(endpoint: str, scheme: str) -> str:
     """The Host header a browser sends: the default port is left out, as the SDK does."""
     host, _, port = endpoint.rpartition(":")
@@ -189,6 +213,8 @@ class _SigningState:
     credential: str  # X-Amz-Algorithm...&X-Amz-Credential=... up to the date
     scope: str
     token: str = attrs.field(repr=False)  # the X-Amz-Security-Token parameter, or ""
+    inner_pad: hashlib._Hash = attrs.field(repr=False, eq=False)
+    outer_pad: hashlib._Hash = attrs.field(repr=False, eq=False)
 
 
 def quote_path(text: str) -> str:
@@ -242,6 +268,7 @@ class UrlSigner:
         key = _hmac(f"AWS4{secret_key}".encode(), day)
         for part in (self._region, "s3", "aws4_request"):
             key = _hmac(key, part)
+        inner_pad, outer_pad = _hmac_pads(key)
         scope = f"{day}/{self._region}/s3/aws4_request"
         access_key = quote(credentials.access_key, safe="")
         token = credentials.session_token
@@ -255,6 +282,8 @@ class UrlSigner:
             ),
             scope=scope,
             token="" if token is None else f"X-Amz-Security-Token={quote(token, safe='')}",
+            inner_pad=inner_pad,
+            outer_pad=outer_pad,
         )
         self._state = state
         return state
@@ -314,7 +343,7 @@ class UrlSigner:
             query = moment.query
         canonical = f"GET\n{path}\n{canonical_query}{self._canonical_end}"
         digest = hashlib.sha256(canonical.encode("utf-8")).hexdigest()
-        signature = hmac.digest(state.key, moment.to_sign + digest.encode(), "sha256").hex()
+        signature = _signed(state, moment.to_sign + digest.encode())
         return f"{self._base}{path}?{query}&X-Amz-Signature={signature}"
 
 
