@@ -50,7 +50,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--only", default="", help="comma-separated workloads (or 'scaling')")
     parser.add_argument(
-        "--contenders", default="", help="comma-separated: raw,ours,storages,collectfast,minio_storage,upstream"
+        "--contenders",
+        default="",
+        help="comma-separated: raw,ours,storages,collectfast,minio_storage,upstream",
     )
     parser.add_argument(
         "--output",

@@ -89,4 +89,3 @@ class StaticCollection:
                 self.wait()
         finally:
             self._pool.shutdown(wait=True, cancel_futures=True)
-

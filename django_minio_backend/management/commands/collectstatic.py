@@ -9,7 +9,7 @@ every upload has finished.
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import Any
 
 from django.contrib.staticfiles.management.commands import collectstatic
 from django.core.files.storage import Storage
@@ -48,13 +48,13 @@ class Command(collectstatic.Command):
     def collect(self) -> dict[str, list[str]]:
         # isinstance sees through the lazy staticfiles_storage to the configured storage.
         if not isinstance(self.storage, MinioBackend) or self.symlink:
-            return cast("dict[str, list[str]]", super().collect())
-        storage = cast("MinioBackend", self.storage)
+            return super().collect()
+        storage = self.storage
         post_process, self.post_process = self.post_process, False
         try:
             with StaticCollection(storage, threads=self.upload_threads) as collection:
                 self._collection = collection
-                collected = cast("dict[str, list[str]]", super().collect())
+                collected = super().collect()
                 collection.wait()
                 if post_process and hasattr(storage, "post_process"):
                     self._post_process(storage, collection)
