@@ -455,7 +455,7 @@ def test_collectstatic_override_with_right_and_wrong_credentials(
         outcomes.append(
             record.run(
                 f"collectstatic {profile}",
-                lambda: call_command(
+                lambda out=out, err=err: call_command(
                     collectstatic.Command(), interactive=False, stdout=out, stderr=err
                 ),
             )
