@@ -47,7 +47,7 @@ def _django_pin() -> str:
 
 def contenders() -> tuple[Contender, ...]:
     django = _django_pin()
-    # collectfasta (the maintained fork of collectfast, whose last release predates Django 5) runs
+    # collectfasta (the maintained fork of collectfast, whose last release is from 2020) runs
     # on django-storages, so it shares that contender's environment.
     storages = VenvSpec(
         "django-storages",

@@ -1,11 +1,11 @@
 """Contender: collectfasta's ``collectstatic`` over django-storages ``S3StaticStorage``.
 
-collectfasta is the maintained fork of collectfast (whose last release needs a Django older than
-5.1); it runs in the django-storages environment. Only the static storage and the command
-differ from the ``storages`` contender: the app is listed before ``django.contrib.staticfiles``,
-with its boto3 strategy, 8 upload threads (its default is none; 8 is what this package uses) and
-a local-memory cache for its hashes, which lives as long as the worker process: the second run
-finds every hash there.
+collectfasta is the maintained fork of collectfast (whose last release, 2.2.0 of 2020,
+predates Django's STORAGES setting); it runs in the django-storages environment. Only the
+static storage and the command differ from the ``storages`` contender: the app is listed before
+``django.contrib.staticfiles``, with its boto3 strategy, 8 upload threads (its default is none;
+8 is what this package uses) and a local-memory cache for its hashes, which lives as long as
+the worker process: the second run finds every hash there.
 """
 
 from __future__ import annotations
