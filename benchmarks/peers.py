@@ -28,6 +28,10 @@ class Contender:
     title: str
     script: str
     venv: VenvSpec | None  # None: the project's own .venv (the harness's interpreter)
+    workloads: frozenset[str] | None = None  # None: every workload; else only these are run
+
+    def runs(self, workload: str) -> bool:
+        return self.workloads is None or workload in self.workloads
 
     @property
     def script_path(self) -> Path:
@@ -43,18 +47,28 @@ def _django_pin() -> str:
 
 def contenders() -> tuple[Contender, ...]:
     django = _django_pin()
+    # collectfasta (the maintained fork of collectfast, whose last release is from 2020) runs
+    # on django-storages, so it shares that contender's environment.
+    storages = VenvSpec(
+        "django-storages",
+        (
+            "django-storages[s3]==1.14.*",
+            "boto3>=1.35,<2",
+            "collectfasta==3.*",
+            django,
+        ),
+        "project",
+    )
     return (
         Contender("raw", "raw minio SDK", "raw_minio.py", None),
         Contender("ours", "this package", "ours.py", None),
+        Contender("storages", "django-storages (boto3)", "django_storages_s3.py", storages),
         Contender(
-            "storages",
-            "django-storages (boto3)",
-            "django_storages_s3.py",
-            VenvSpec(
-                "django-storages",
-                ("django-storages[s3]==1.14.*", "boto3>=1.35,<2", django),
-                "project",
-            ),
+            "collectfast",
+            "collectfasta (django-storages)",
+            "collectfast.py",
+            storages,
+            workloads=frozenset({"collectstatic_500"}),  # the rest would repeat "storages"
         ),
         Contender(
             "minio_storage",

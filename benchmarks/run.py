@@ -50,7 +50,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--only", default="", help="comma-separated workloads (or 'scaling')")
     parser.add_argument(
-        "--contenders", default="", help="comma-separated: raw,ours,storages,minio_storage,upstream"
+        "--contenders",
+        default="",
+        help="comma-separated: raw,ours,storages,collectfast,minio_storage,upstream",
     )
     parser.add_argument(
         "--output",
@@ -298,6 +300,8 @@ class Harness:
                     continue
                 started = time.monotonic()
                 for contender in order:
+                    if not contender.runs(workload.name):
+                        continue
                     self.measure(server, workers, paths, scratch, workload, contender, round_index)
                 if not self.smoke:
                     print(f"  {workload.name}: {time.monotonic() - started:.1f} s", flush=True)

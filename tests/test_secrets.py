@@ -43,6 +43,7 @@ from django_minio_backend import (
     load_profiles,
 )
 from django_minio_backend.errors import ServerUnavailableError
+from django_minio_backend.management.commands import collectstatic
 from django_minio_backend.profiles.sources import configuration
 from django_minio_backend.s3.clients import build_http_client, profile_clients
 from django_minio_backend.testing.s3server import S3Server
@@ -430,6 +431,38 @@ def test_transfer_command_with_right_and_wrong_credentials(
         record.command("minio_transfer", str(tmp_path), f"{profile}:{live}")
         record.command("minio_transfer", f"{profile}:{live}", str(tmp_path / profile))
     assert (tmp_path / "back" / "big.bin").stat().st_size == 6 * MiB
+    record.assert_clean()
+
+
+def test_collectstatic_override_with_right_and_wrong_credentials(
+    recorder: Callable[..., Recorder], settings: Any, s3_server: S3Server, live: str, tmp_path: Any
+) -> None:
+    record = recorder(s3_server.access_key, s3_server.secret_key, WRONG_KEY, WRONG_SECRET)
+    (tmp_path / "css").mkdir()
+    (tmp_path / "css" / "site.css").write_bytes(b"body {}")
+    settings.STATICFILES_DIRS = [str(tmp_path)]
+    settings.STATICFILES_FINDERS = ["django.contrib.staticfiles.finders.FileSystemFinder"]
+    outcomes = []
+    for profile in ("live", "wrong-secret", "wrong-key", "down"):
+        settings.STORAGES = {
+            "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
+            "staticfiles": {
+                "BACKEND": "django_minio_backend.models.MinioBackendStatic",
+                "OPTIONS": {"profile": profile, "bucket_name": live},
+            },
+        }
+        out, err = io.StringIO(), io.StringIO()
+        outcomes.append(
+            record.run(
+                f"collectstatic {profile}",
+                lambda out=out, err=err: call_command(
+                    collectstatic.Command(), interactive=False, stdout=out, stderr=err
+                ),
+            )
+        )
+        record.texts.append((f"collectstatic {profile} output", out.getvalue() + err.getvalue()))
+    assert not isinstance(outcomes[0], BaseException)
+    assert all(isinstance(outcome, BaseException) for outcome in outcomes[1:])
     record.assert_clean()
 
 

@@ -26,6 +26,8 @@ class Ours(DjangoContender):
     def settings(self, config: dict[str, Any]) -> dict[str, Any]:
         module = _storage_module()
         return {
+            # Listed before staticfiles: this package's collectstatic command replaces Django's.
+            "INSTALLED_APPS": ["django_minio_backend", "django.contrib.staticfiles"],
             "MINIO_PROFILES": {
                 "default": {
                     "endpoint": config["endpoint"],

@@ -15,7 +15,6 @@ reached over the network:
 
 from __future__ import annotations
 
-import hashlib
 import posixpath
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, ClassVar, Final
@@ -25,8 +24,8 @@ from django.contrib.staticfiles.storage import HashedFilesMixin, ManifestFilesMi
 from django.core.files import File
 from django.core.files.storage import Storage
 
-from django_minio_backend.s3.keys import object_key
 from django_minio_backend.storage.backend import MinioBackendStatic
+from django_minio_backend.storage.snapshot import BucketSnapshot, content_md5, stored_etags
 
 if TYPE_CHECKING:
     from django.contrib.staticfiles.storage import _PostProcessT
@@ -36,56 +35,6 @@ __all__ = ["MinioManifestStaticStorage"]
 # What an original or the manifest carries instead of a long-lived Cache-Control: their names
 # stay the same when their content changes, so a cache must ask again every time.
 MUTABLE_NAME_CACHE_CONTROL: Final = "no-cache"
-
-
-class _BucketSnapshot:
-    """The objects of the directories post-processing touches, one listing per directory.
-
-    Writes and deletes made through the storage while the snapshot is open update it, so its
-    answers stay exact for the run. Deletes are deferred: Django deletes a hashed file right
-    before saving it again, and a save of an unchanged file is skipped, so the delete must not
-    happen unless no save follows.
-    """
-
-    def __init__(self, list_directory: Callable[[str], Mapping[str, str]]) -> None:
-        self._list_directory = list_directory
-        self._etags: dict[str, str] = {}  # object name -> ETag ("" when unknown)
-        self._listed: set[str] = set()
-        self._deletes: dict[str, None] = {}  # an ordered set
-
-    def _stored_etag(self, name: str) -> str | None:
-        object_key(name)
-        directory = posixpath.dirname(name)
-        if directory not in self._listed:
-            self._etags.update(self._list_directory(directory))
-            self._listed.add(directory)
-        return self._etags.get(name)
-
-    def exists(self, name: str) -> bool:
-        return self._stored_etag(name) is not None and name not in self._deletes
-
-    def holds(self, name: str, md5: str) -> bool:
-        """True when the bucket already stores exactly these bytes under ``name``."""
-        return self._stored_etag(name) == md5
-
-    def delete_later(self, name: str) -> None:
-        if self._stored_etag(name) is not None:
-            self._deletes[name] = None
-
-    def written(self, name: str, md5: str) -> None:
-        """``name`` now holds content with this MD5 (uploaded, or found already stored)."""
-        self._etags[name] = md5
-        self._deletes.pop(name, None)
-
-    def pending_deletes(self) -> list[str]:
-        return list(self._deletes)
-
-
-def _md5(content: Any) -> str:
-    digest = hashlib.md5(usedforsecurity=False)
-    for chunk in content.chunks():
-        digest.update(chunk)
-    return digest.hexdigest()
 
 
 class MinioManifestStaticStorage(ManifestFilesMixin, MinioBackendStatic):  # type: ignore[misc]
@@ -104,7 +53,7 @@ class MinioManifestStaticStorage(ManifestFilesMixin, MinioBackendStatic):  # typ
         manifest_storage: Storage | None = None,
         **options: Any,
     ) -> None:
-        self._snapshot: _BucketSnapshot | None = None
+        self._snapshot: BucketSnapshot | None = None
         self._sources: Mapping[str, tuple[Storage, str]] | None = None
         # Not ManifestFilesMixin.__init__: it reads the manifest, which here is a network
         # request. hashed_files and manifest_hash below read it on first use instead.
@@ -150,13 +99,23 @@ class MinioManifestStaticStorage(ManifestFilesMixin, MinioBackendStatic):  # typ
     # --- collectstatic's post-processing ----------------------------------------------------------
 
     def post_process(
-        self, paths: dict[str, Any], dry_run: bool = False, **options: Any
+        self,
+        paths: dict[str, Any],
+        dry_run: bool = False,
+        *,
+        snapshot: BucketSnapshot | None = None,
+        **options: Any,
     ) -> _PostProcessT:
-        """Store hashed copies of ``paths`` and the manifest; unchanged files are not uploaded."""
+        """Store hashed copies of ``paths`` and the manifest; unchanged files are not uploaded.
+
+        ``snapshot``: what the bucket holds, when the caller listed it already (the
+        ``collectstatic`` override does); else one listing per directory touched.
+        """
         if dry_run:
             yield from super().post_process(paths, dry_run=dry_run, **options)
             return
-        snapshot = _BucketSnapshot(self._directory_etags)
+        if snapshot is None:
+            snapshot = BucketSnapshot(self._directory_etags)
         self._snapshot, self._sources = snapshot, paths
         try:
             yield from super().post_process(paths, dry_run=dry_run, **options)
@@ -181,17 +140,7 @@ class MinioManifestStaticStorage(ManifestFilesMixin, MinioBackendStatic):  # typ
         return super().hashed_name(name, content, filename)
 
     def _directory_etags(self, directory: str) -> dict[str, str]:
-        """Name -> ETag of the objects directly in ``directory`` (one paged listing)."""
-        prefix = self._listing_prefix(directory)
-        target = self._resolve()
-        with self._requests(target):
-            return {
-                self._relative(item.object_name): item.etag or ""
-                for item in target.clients.internal.list_objects(
-                    bucket_name=target.bucket, prefix=prefix
-                )
-                if not item.is_dir and item.object_name
-            }
+        return stored_etags(self, directory, recursive=False)
 
     def exists(self, name: str) -> bool:
         """True when an object is stored under ``name``; from the listing while post-processing."""
@@ -210,7 +159,7 @@ class MinioManifestStaticStorage(ManifestFilesMixin, MinioBackendStatic):  # typ
         snapshot = self._snapshot
         if snapshot is None:
             return super()._save(name, content)
-        md5 = _md5(content)
+        md5 = content_md5(content)
         if snapshot.holds(name, md5):
             snapshot.written(name, md5)  # the same bytes are already there: nothing to upload
             return name
