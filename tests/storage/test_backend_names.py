@@ -211,10 +211,11 @@ def is_alternative(saved: str, name: str) -> bool:
 
 
 def is_cut(saved: str, name: str) -> bool:
-    """Whether ``saved`` is ``name`` cut to the key limits: a file name over 255 bytes keeps its
-    directory and extension and loses characters at the end of its root."""
+    """Whether ``saved`` is ``name`` cut to the key limits (a file name over 255 bytes, a key over
+    1024): the directory and extension are kept, characters at the end of the root are lost."""
     directory, file_name = posixpath.split(name)
-    if len(file_name.encode("utf-8", "surrogatepass")) <= SEGMENT_BYTES:
+    too_long = len(file_name.encode("utf-8", "surrogatepass")) > SEGMENT_BYTES
+    if not too_long and len(name.encode("utf-8", "surrogatepass")) <= MAX_KEY_BYTES:
         return False
     root, ext = posixpath.splitext(file_name)
     saved_directory, saved_file = posixpath.split(saved)
@@ -224,6 +225,7 @@ def is_cut(saved: str, name: str) -> bool:
         and saved_file.endswith(ext)
         and root.startswith(saved_root)
         and len(saved_file.encode("utf-8", "surrogatepass")) <= SEGMENT_BYTES
+        and len(saved.encode("utf-8", "surrogatepass")) <= MAX_KEY_BYTES
     )
 
 
