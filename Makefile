@@ -15,7 +15,7 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 test: $(STAMP)
-	$(PY) -m pytest -n 2
+	HYPOTHESIS_PROFILE=repeatable $(PY) -m pytest -n 2
 	$(MAKE) --no-print-directory compat typecheck lint
 
 # The SDK-facing tests at each end of the declared minio, Django and Python ranges.
