@@ -14,18 +14,16 @@ import hmac
 import json
 import time
 from collections.abc import Mapping
-from typing import Final, Literal
+from typing import Literal
 from urllib.parse import quote
 
 import attrs
 from minio.credentials.credentials import Credentials
 
 from django_minio_backend.profiles.model import MinioProfile
+from django_minio_backend.s3.url_signing import SIGV4_ALGORITHM, browser_host, signing_key
 
 __all__ = ["PresignedUpload", "post_policy_upload", "put_upload"]
-
-_ALGORITHM: Final = "AWS4-HMAC-SHA256"
-_DEFAULT_PORTS: Final = {"http": "80", "https": "443"}
 
 
 @attrs.frozen
@@ -59,21 +57,12 @@ class _Scope:
         return hmac.new(self.signing_key, text.encode("utf-8"), hashlib.sha256).hexdigest()
 
 
-def _hmac(key: bytes, message: str) -> bytes:
-    return hmac.new(key, message.encode("utf-8"), hashlib.sha256).digest()
-
-
 def _scope(profile: MinioProfile, credentials: Credentials, now: float) -> _Scope:
     scheme = "https" if profile.external_use_https else "http"
-    endpoint = profile.external_endpoint or profile.endpoint
-    host, _, port = endpoint.rpartition(":")
-    if not (host and port == _DEFAULT_PORTS[scheme] and not endpoint.endswith("]")):
-        host = endpoint
+    host = browser_host(profile.external_endpoint or profile.endpoint, scheme)
     stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(int(now)))
     day = stamp[:8]
-    key = _hmac(f"AWS4{credentials.secret_key}".encode(), day)
-    for part in (profile.region, "s3", "aws4_request"):
-        key = _hmac(key, part)
+    key = signing_key(credentials.secret_key, day, profile.region)
     return _Scope(
         f"{scheme}://{host}",
         host,
@@ -107,7 +96,7 @@ def post_policy_upload(
     expires_at = int(moment) + expires
     fields = {
         "key": key,
-        "x-amz-algorithm": _ALGORITHM,
+        "x-amz-algorithm": SIGV4_ALGORITHM,
         "x-amz-credential": scope.credential,
         "x-amz-date": scope.stamp,
     }
@@ -177,7 +166,7 @@ def put_upload(
     )
     path = f"/{quote(bucket)}/{quote(key)}"
     query = (
-        f"X-Amz-Algorithm={_ALGORITHM}"
+        f"X-Amz-Algorithm={SIGV4_ALGORITHM}"
         f"&X-Amz-Credential={quote(scope.credential, safe='')}"
         f"&X-Amz-Date={scope.stamp}"
         f"&X-Amz-Expires={expires}"
@@ -187,7 +176,7 @@ def put_upload(
     query += f"&X-Amz-SignedHeaders={quote(signed, safe='')}"
     canonical = f"PUT\n{path}\n{query}\n{canonical_headers}\n{signed}\nUNSIGNED-PAYLOAD"
     digest = hashlib.sha256(canonical.encode("utf-8")).hexdigest()
-    signature = scope.sign(f"{_ALGORITHM}\n{scope.stamp}\n{scope.scope}\n{digest}")
+    signature = scope.sign(f"{SIGV4_ALGORITHM}\n{scope.stamp}\n{scope.scope}\n{digest}")
     return PresignedUpload(
         name=key,
         url=f"{scope.base_url}{path}?{query}&X-Amz-Signature={signature}",

@@ -33,14 +33,17 @@ from django_minio_backend.profiles.rules import MAX_URL_EXPIRY
 
 __all__ = [
     "RESPONSE_PARAMETERS",
+    "SIGV4_ALGORITHM",
     "UrlSigner",
+    "browser_host",
     "content_disposition",
     "expiry_seconds",
     "quote_path",
     "response_parameters",
+    "signing_key",
 ]
 
-_ALGORITHM: Final = "AWS4-HMAC-SHA256"
+SIGV4_ALGORITHM: Final = "AWS4-HMAC-SHA256"
 _DEFAULT_PORTS: Final = {"http": "80", "https": "443"}
 _MAX_EXPIRY_SECONDS: Final = int(MAX_URL_EXPIRY.total_seconds())
 
@@ -91,7 +94,15 @@ def _signed(state: _SigningState, message: bytes) -> str:
     return outer.hexdigest()
 
 
-def _host(endpoint: str, scheme: str) -> str:
+def signing_key(secret_key: str, day: str, region: str) -> bytes:
+    """The SigV4 signing key of ``secret_key`` for S3 in ``region`` on ``day`` (``YYYYMMDD``)."""
+    key = _hmac(f"AWS4{secret_key}".encode(), day)
+    for part in (region, "s3", "aws4_request"):
+        key = _hmac(key, part)
+    return key
+
+
+def browser_host(endpoint: str, scheme: str) -> str:
     """The Host header a browser sends: the default port is left out, as the SDK does."""
     host, _, port = endpoint.rpartition(":")
     if host and port == _DEFAULT_PORTS[scheme] and not endpoint.endswith("]"):
@@ -243,7 +254,7 @@ class UrlSigner:
 
     def __init__(self, profile: MinioProfile, provider: Provider) -> None:
         scheme = "https" if profile.external_use_https else "http"
-        self._host = _host(profile.external_endpoint or profile.endpoint, scheme)
+        self._host = browser_host(profile.external_endpoint or profile.endpoint, scheme)
         self._base = f"{scheme}://{self._host}"
         self._provider = provider
         self._region = profile.region
@@ -264,10 +275,7 @@ class UrlSigner:
         state = self._state
         if state is not None and state.credentials is credentials and state.day == day:
             return state
-        secret_key = credentials.secret_key
-        key = _hmac(f"AWS4{secret_key}".encode(), day)
-        for part in (self._region, "s3", "aws4_request"):
-            key = _hmac(key, part)
+        key = signing_key(credentials.secret_key, day, self._region)
         inner_pad, outer_pad = _hmac_pads(key)
         scope = f"{day}/{self._region}/s3/aws4_request"
         access_key = quote(credentials.access_key, safe="")
@@ -277,7 +285,7 @@ class UrlSigner:
             day=day,
             key=key,
             credential=(
-                f"X-Amz-Algorithm={_ALGORITHM}"
+                f"X-Amz-Algorithm={SIGV4_ALGORITHM}"
                 f"&X-Amz-Credential={access_key}%2F{quote(scope, safe='')}"
             ),
             scope=scope,
@@ -370,7 +378,7 @@ class _Moment:
             query = f"{token}&{amz}&X-Amz-SignedHeaders=host"
         else:
             canonical_query = query = f"{amz}&X-Amz-SignedHeaders=host"
-        to_sign = f"{_ALGORITHM}\n{stamp}\n{state.scope}\n".encode()
+        to_sign = f"{SIGV4_ALGORITHM}\n{stamp}\n{state.scope}\n".encode()
         return cls(state, stamp, expires, amz, canonical_query, query, to_sign)
 
 
