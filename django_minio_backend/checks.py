@@ -48,7 +48,7 @@ from django_minio_backend.administration.storage_usage import (
     storage_entries,
     storage_uses,
 )
-from django_minio_backend.errors import ConfigurationError, Problem
+from django_minio_backend.errors import ConfigurationError, Problem, without_secrets
 from django_minio_backend.profiles.bucket_names import BUCKET_NAME_HINT, bucket_name_problem
 from django_minio_backend.profiles.encryption import SSE_C, Encryption
 from django_minio_backend.profiles.model import (
@@ -58,6 +58,7 @@ from django_minio_backend.profiles.model import (
     PROFILE_FIELDS,
     SECRET_FIELDS,
     MinioProfile,
+    secret_values,
 )
 from django_minio_backend.profiles.sources import (
     OPTIONS_SETTINGS,
@@ -448,19 +449,15 @@ def _crash_text(exc: Exception) -> str:
     """``TypeError: ...``: the exception's type and message, without any key of a profile."""
     text = str(exc)
     secrets = [
-        value
-        for profile in configuration().profiles.values()
-        for value in (getattr(profile, field) for field in SECRET_FIELDS)
+        value for profile in configuration().profiles.values() for value in secret_values(profile)
     ]
     secrets += [
         value
         for entry in configured_storages()
         for key, value in entry.options.items()
-        if key in _SECRET_OPTIONS and isinstance(value, str)
+        if key in _SECRET_OPTIONS
     ]
-    for secret in secrets:
-        if isinstance(secret, str) and len(secret) >= 3:
-            text = text.replace(secret, "***")
+    text = without_secrets(text, secrets)
     if len(text) > _MAX_CRASH_TEXT:
         text = text[: _MAX_CRASH_TEXT - 3] + "..."
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__

@@ -36,11 +36,20 @@ __all__ = [
     "missing_object",
     "unexpected_answer",
     "unreachable",
+    "without_secrets",
 ]
 
 # S3 error codes that mean "this object is not there" (NoSuchBucket: nor is its bucket).
 MISSING_CODES: Final = frozenset({"NoSuchKey", "NoSuchObject", "ResourceNotFound", "NoSuchBucket"})
 MISSING_BUCKET_CODE: Final = "NoSuchBucket"
+
+
+def without_secrets(text: str, secrets: Iterable[object]) -> str:
+    """``text`` with each secret (a string of 3 characters or more) replaced by ``***``; the
+    longest first, so that no part of a longer secret is left when a shorter one is inside it."""
+    for secret in sorted((s for s in secrets if isinstance(s, str) and len(s) >= 3), key=len)[::-1]:
+        text = text.replace(secret, "***")
+    return text
 
 
 class MinioBackendError(Exception):

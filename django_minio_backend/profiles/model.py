@@ -63,6 +63,7 @@ __all__ = [
     "apply_field_specs",
     "field_spec",
     "profile_problems",
+    "secret_values",
 ]
 
 AUTO_MEDIA_BUCKET: Final = "auto-generated-bucket-media-files"
@@ -577,6 +578,15 @@ REQUIRED_FIELDS: Final = tuple(
     field.name for field in attrs.fields(MinioProfile) if field.default is attrs.NOTHING
 )
 SECRET_FIELDS: Final = frozenset(name for name, spec in FIELD_SPECS.items() if spec.secret)
+
+
+def secret_values(profile: MinioProfile) -> tuple[str, ...]:
+    """The values of ``profile``'s secret fields that are set (for scrubbing messages)."""
+    return tuple(
+        value for field in SECRET_FIELDS if isinstance(value := getattr(profile, field), str)
+    )
+
+
 FIELD_HINTS: Final[Mapping[str, str]] = MappingProxyType(
     {name: spec.hint for name, spec in FIELD_SPECS.items()}
 )

@@ -30,8 +30,9 @@ from django_minio_backend.errors import (
     ServerResponseError,
     ServerUnavailableError,
     missing_object,
+    without_secrets,
 )
-from django_minio_backend.profiles.model import MinioProfile
+from django_minio_backend.profiles.model import MinioProfile, secret_values
 
 __all__ = [
     "NETWORK_ERRORS",
@@ -60,14 +61,6 @@ _CONNECTION_PREFIX: Final = re.compile(r"^(<[^>]*>|\w*Connection(Pool)?\([^)]*\)
 _WHITESPACE: Final = re.compile(r"\s+")
 
 
-def _scrub(text: str, profile: MinioProfile) -> str:
-    # Server and library messages should never carry a key; this makes sure of it.
-    for secret in (profile.secret_key, profile.session_token, profile.access_key):
-        if secret is not None and len(secret) >= 3:
-            text = text.replace(secret, "***")
-    return text
-
-
 def describe_error(exc: BaseException, profile: MinioProfile) -> str:
     """A one-line, secret-free description of a failed request, at most ``MAX_REASON`` long."""
     if isinstance(exc, S3Error):
@@ -81,7 +74,7 @@ def describe_error(exc: BaseException, profile: MinioProfile) -> str:
         text = text or type(exc).__name__
         # urllib3 prefixes connection errors with the connection; the caller names the server.
         text = _CONNECTION_PREFIX.sub("", text)
-    text = _WHITESPACE.sub(" ", _scrub(text, profile)).strip()
+    text = _WHITESPACE.sub(" ", without_secrets(text, secret_values(profile))).strip()
     if len(text) > MAX_REASON:
         text = text[: MAX_REASON - 3].rstrip() + "..."
     return text
