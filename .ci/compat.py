@@ -30,6 +30,7 @@ TESTS = (
     "tests/storage/test_backend.py",
     "tests/s3/test_uploads.py",
     "tests/s3/test_sdk_requests.py",
+    "tests/s3/test_fast_client.py",
     "tests/s3/test_object_reader.py",
     "tests/s3/test_buckets.py",
     "tests/s3/test_credentials.py",

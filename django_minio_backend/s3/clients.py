@@ -23,6 +23,7 @@ from urllib3.util import Retry, Timeout
 from django_minio_backend.profiles.model import MinioProfile
 from django_minio_backend.profiles.sources import get_profile
 from django_minio_backend.s3.credentials import profile_provider
+from django_minio_backend.s3.fast_client import FastMinio
 from django_minio_backend.s3.url_signing import UrlSigner
 
 __all__ = [
@@ -127,7 +128,7 @@ def profile_client(
     """A client for ``profile``'s endpoint (``external``: the browser-facing one) on ``pool``,
     taking its keys from ``provider`` before every request."""
     # region= is what keeps requests free of a round trip to ask for the bucket's region.
-    return Minio(
+    return FastMinio(
         endpoint=profile.external_endpoint if external else profile.endpoint,
         credentials=provider,
         secure=profile.external_use_https if external else profile.use_https,

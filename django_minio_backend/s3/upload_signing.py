@@ -21,7 +21,8 @@ import attrs
 from minio.credentials.credentials import Credentials
 
 from django_minio_backend.profiles.model import MinioProfile
-from django_minio_backend.s3.url_signing import SIGV4_ALGORITHM, browser_host, signing_key
+from django_minio_backend.s3.sigv4 import SIGV4_ALGORITHM, signing_key
+from django_minio_backend.s3.url_signing import browser_host
 
 __all__ = ["PresignedUpload", "post_policy_upload", "put_upload"]
 

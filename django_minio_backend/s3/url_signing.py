@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import hmac
 import re
 import time
 import unicodedata
@@ -30,20 +29,18 @@ from minio.credentials.providers import Provider
 
 from django_minio_backend.profiles.model import MinioProfile
 from django_minio_backend.profiles.rules import MAX_URL_EXPIRY
+from django_minio_backend.s3.sigv4 import SIGV4_ALGORITHM, KeyedHmac, signing_key
 
 __all__ = [
     "RESPONSE_PARAMETERS",
-    "SIGV4_ALGORITHM",
     "UrlSigner",
     "browser_host",
     "content_disposition",
     "expiry_seconds",
     "quote_path",
     "response_parameters",
-    "signing_key",
 ]
 
-SIGV4_ALGORITHM: Final = "AWS4-HMAC-SHA256"
 _DEFAULT_PORTS: Final = {"http": "80", "https": "443"}
 _MAX_EXPIRY_SECONDS: Final = int(MAX_URL_EXPIRY.total_seconds())
 
@@ -64,42 +61,6 @@ _PATH_AS_IS: Final = re.compile(r"[A-Za-z0-9_.~/-]*")
 _MAX_CACHED_BUCKETS: Final = 64
 # Download names and response overrides repeat (one per file type or page): quoted once.
 _CACHED_HEADER_VALUES: Final = 1024
-
-
-def _hmac(key: bytes, message: str) -> bytes:
-    return hmac.new(key, message.encode("utf-8"), hashlib.sha256).digest()
-
-
-_SHA256_BLOCK: Final = 64
-
-
-def _hmac_pads(key: bytes) -> tuple[hashlib._Hash, hashlib._Hash]:
-    """SHA-256 states with HMAC's inner and outer key pads (RFC 2104) already hashed.
-
-    Copying them signs a message at a quarter of ``hmac.digest``'s cost, which sets up the key
-    pads again for every URL.
-    """
-    padded = key.ljust(_SHA256_BLOCK, b"\0")  # signing keys are 32 bytes: never hashed first
-    inner = hashlib.sha256(bytes(byte ^ 0x36 for byte in padded))
-    outer = hashlib.sha256(bytes(byte ^ 0x5C for byte in padded))
-    return inner, outer
-
-
-def _signed(state: _SigningState, message: bytes) -> str:
-    """The hex HMAC-SHA256 of ``message`` under the state's signing key."""
-    inner = state.inner_pad.copy()
-    inner.update(message)
-    outer = state.outer_pad.copy()
-    outer.update(inner.digest())
-    return outer.hexdigest()
-
-
-def signing_key(secret_key: str, day: str, region: str) -> bytes:
-    """The SigV4 signing key of ``secret_key`` for S3 in ``region`` on ``day`` (``YYYYMMDD``)."""
-    key = _hmac(f"AWS4{secret_key}".encode(), day)
-    for part in (region, "s3", "aws4_request"):
-        key = _hmac(key, part)
-    return key
 
 
 def browser_host(endpoint: str, scheme: str) -> str:
@@ -220,12 +181,10 @@ class _SigningState:
 
     credentials: Credentials = attrs.field(repr=False)
     day: str
-    key: bytes = attrs.field(repr=False)
     credential: str  # X-Amz-Algorithm...&X-Amz-Credential=... up to the date
     scope: str
     token: str = attrs.field(repr=False)  # the X-Amz-Security-Token parameter, or ""
-    inner_pad: hashlib._Hash = attrs.field(repr=False, eq=False)
-    outer_pad: hashlib._Hash = attrs.field(repr=False, eq=False)
+    hmac: KeyedHmac = attrs.field(repr=False, eq=False)
 
 
 def quote_path(text: str) -> str:
@@ -276,22 +235,19 @@ class UrlSigner:
         if state is not None and state.credentials is credentials and state.day == day:
             return state
         key = signing_key(credentials.secret_key, day, self._region)
-        inner_pad, outer_pad = _hmac_pads(key)
         scope = f"{day}/{self._region}/s3/aws4_request"
         access_key = quote(credentials.access_key, safe="")
         token = credentials.session_token
         state = _SigningState(
             credentials=credentials,
             day=day,
-            key=key,
             credential=(
                 f"X-Amz-Algorithm={SIGV4_ALGORITHM}"
                 f"&X-Amz-Credential={access_key}%2F{quote(scope, safe='')}"
             ),
             scope=scope,
             token="" if token is None else f"X-Amz-Security-Token={quote(token, safe='')}",
-            inner_pad=inner_pad,
-            outer_pad=outer_pad,
+            hmac=KeyedHmac(key),
         )
         self._state = state
         return state
@@ -351,7 +307,7 @@ class UrlSigner:
             query = moment.query
         canonical = f"GET\n{path}\n{canonical_query}{self._canonical_end}"
         digest = hashlib.sha256(canonical.encode("utf-8")).hexdigest()
-        signature = _signed(state, moment.to_sign + digest.encode())
+        signature = state.hmac.hexdigest(moment.to_sign + digest.encode())
         return f"{self._base}{path}?{query}&X-Amz-Signature={signature}"
 
 
