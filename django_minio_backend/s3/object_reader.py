@@ -44,6 +44,9 @@ DEFAULT_CHUNK: Final = 1024 * 1024
 """The most bytes one ``readinto`` takes from the connection at once."""
 DEFAULT_WINDOW: Final = 1024 * 1024
 """How many of the bytes read last are kept for reading them again without a request."""
+READ_AHEAD: Final = 64 * 1024
+"""A read smaller than this takes this many bytes from the connection; the rest stays in the
+window for the next reads (a buffered file's behaviour, without a second buffer)."""
 
 # On a ranged re-read, these mean that the object is not the one that was opened any more.
 _CHANGED_CODES: Final = frozenset({"PreconditionFailed", "InvalidRange"})
@@ -212,6 +215,47 @@ class ObjectReader(io.RawIOBase):
         self._position = position
         return position
 
+    def read(self, size: int | None = -1, /) -> bytes:
+        """Up to ``size`` bytes (all the rest if negative), fewer only at the end of the object.
+
+        Small reads are served from the window, which reads ahead ``READ_AHEAD`` bytes at a
+        time; large ones come straight from the connection, without a copy.
+        """
+        self._check_open()
+        if size is None or size < 0:
+            return self.readall()
+        left = min(size, self.size - self._position)
+        if left <= 0:
+            return b""
+        first = self._step(left)
+        if len(first) == left:
+            return first
+        pieces = [first]
+        left -= len(first)
+        while left > 0:
+            piece = self._step(left)
+            pieces.append(piece)
+            left -= len(piece)
+        return b"".join(pieces)
+
+    def read1(self, size: int = -1, /) -> bytes:
+        """Up to ``size`` bytes, with at most one read from the connection."""
+        self._check_open()
+        left = self.size - self._position
+        if size >= 0:
+            left = min(size, left)
+        return self._step(min(left, self._chunk)) if left > 0 else b""
+
+    def peek(self, size: int = 0, /) -> bytes:
+        """Bytes from the current position without moving it (what ``readline`` scans)."""
+        self._check_open()
+        if self._position >= self.size:
+            return b""
+        if self._window_offset() < 0:
+            self._fill(max(size, READ_AHEAD))
+        offset = self._window_offset()
+        return bytes(self._window[offset:])
+
     def readinto(self, buffer: WriteableBuffer, /) -> int:
         """Read up to ``len(buffer)`` bytes (at most ``chunk``) into ``buffer``; 0 at the end."""
         self._check_open()
@@ -219,13 +263,7 @@ class ObjectReader(io.RawIOBase):
         wanted = min(len(view), self._chunk, self.size - self._position)
         if wanted <= 0:
             return 0
-        offset = self._position - self._window_start
-        if 0 <= offset < len(self._window):
-            count = min(wanted, len(self._window) - offset)
-            view[:count] = self._window[offset : offset + count]
-            self._position += count
-            return count
-        data = self._read(wanted)
+        data = self._step(wanted)
         view[: len(data)] = data
         return len(data)
 
@@ -236,13 +274,7 @@ class ObjectReader(io.RawIOBase):
         # Pieces straight from the window or the response: no buffer to allocate, zero and copy
         # into (RawIOBase.read), which for a small object cost as much as the request's parsing.
         while (left := self.size - self._position) > 0:
-            offset = self._position - self._window_start
-            if 0 <= offset < len(self._window):
-                piece = bytes(self._window[offset : offset + left])
-                self._position += len(piece)
-            else:
-                piece = self._read(min(self._chunk, left))
-            pieces.append(piece)
+            pieces.append(self._step(min(self._chunk, left)))
         return pieces[0] if len(pieces) == 1 else b"".join(pieces)
 
     def close(self) -> None:
@@ -261,7 +293,36 @@ class ObjectReader(io.RawIOBase):
         if self.closed:
             raise ValueError(f"I/O operation on closed object reader for {self.key!r}")
 
-    def _read(self, wanted: int) -> bytes:
+    def _window_offset(self) -> int:
+        """Where the current position is in the window; -1 when it is not in it."""
+        offset = self._position - self._window_start
+        return offset if 0 <= offset < len(self._window) else -1
+
+    def _step(self, wanted: int) -> bytes:
+        """The next 1 to ``wanted`` bytes (``wanted`` > 0, not past the end), position moved."""
+        offset = self._window_offset()
+        if offset < 0:
+            if wanted >= READ_AHEAD:
+                # Large: as the connection gives it, kept as the window without a copy.
+                data = self._fill(min(wanted, self._chunk))
+                self._position += len(data)
+                return data
+            self._fill(READ_AHEAD)
+            offset = self._position - self._window_start
+        window = self._window
+        if offset == 0 and wanted >= len(window) and isinstance(window, bytes):
+            piece = window
+        else:
+            piece = bytes(window[offset : offset + wanted])
+        self._position += len(piece)
+        return piece
+
+    def _fill(self, wanted: int) -> bytes:
+        """Read up to ``wanted`` bytes at the current position into the window and return them.
+
+        The position is not in the window: it is right after it (the open response continues
+        there) or elsewhere (a ranged GET starts there). The position itself does not move.
+        """
         response = self._response
         window_end = self._window_start + len(self._window)
         if response is not None and self._position != window_end:
@@ -271,6 +332,7 @@ class ObjectReader(io.RawIOBase):
             response = self._response = self._open_range()
             self._window = bytearray()
             self._window_start = self._position
+        wanted = min(wanted, self.size - self._position)
         try:
             # Raw bytes as stored: a Content-Encoding (gzip...) is the object's, not transport.
             data = response.read(wanted, decode_content=False)
@@ -291,19 +353,18 @@ class ObjectReader(io.RawIOBase):
             # urllib3 notices a short body by itself unless enforce_content_length is off.
             self._drop_response()
             raise self._truncated()
-        self._position += len(data)
         self._keep(data)
-        if self._position >= self.size:
+        if self._position + len(data) >= self.size:
             self._finish()
         return data
 
     def _keep(self, data: bytes) -> None:
         limit = self._window_size
-        if len(data) == limit or (not self._window and len(data) < limit):
+        if len(data) >= limit or not self._window:
             # A read of the window's size (the default for large reads) replaces the window, and
             # the first read fills an empty one: kept as it came, without a copy.
             self._window = data
-            self._window_start = self._position - len(data)
+            self._window_start = self._position
             return
         window = self._window
         if isinstance(window, bytes):

@@ -16,7 +16,7 @@ import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta
-from typing import IO, Any, ClassVar, Final, Literal
+from typing import IO, Any, ClassVar, Final, Literal, cast
 from urllib.parse import quote
 
 import attrs
@@ -99,7 +99,9 @@ class MinioObjectFile(File):  # type: ignore[type-arg]
             with reader:
                 stream = io.BytesIO(reader.readall())
         else:
-            stream = io.BufferedReader(reader, READ_BUFFER)
+            # Buffered by itself (small reads come from its window): no second buffer to copy
+            # every byte through.
+            stream = cast("IO[bytes]", reader)
         if "b" not in mode:
             stream = io.TextIOWrapper(stream, encoding="utf-8")
         super().__init__(stream, name)

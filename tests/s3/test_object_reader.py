@@ -224,13 +224,14 @@ def test_unreachable_server_is_not_missing(s3_server: S3Server) -> None:
 
 
 def test_replaced_object_is_not_mixed(s3_client: Minio, bucket: str) -> None:
-    name = put(s3_client, bucket, b"A" * 1000)
+    size = 300 * KiB
+    name = put(s3_client, bucket, b"A" * size)
     with open_object(s3_client, bucket, name, profile=PROFILE) as reader:
         assert reader.read(10) == b"A" * 10
         s3_client.put_object(
-            bucket_name=bucket, object_name=name, data=io.BytesIO(b"B" * 1000), length=1000
+            bucket_name=bucket, object_name=name, data=io.BytesIO(b"B" * size), length=size
         )
-        reader.seek(500)
+        reader.seek(200 * KiB)  # beyond what the first read took (READ_AHEAD)
         with pytest.raises(ObjectChangedError) as caught:
             reader.read(10)
     assert repr(name) in str(caught.value)
@@ -363,7 +364,7 @@ def test_lost_server_after_open_raises_an_os_error(s3_server: S3Server, bucket: 
     with open_object(s3_client, bucket, name, profile=PROFILE) as reader:
         assert reader.read(10) == data[:10]
         proxy.close()  # nobody listens on the proxy's port any more
-        reader.seek(1000)
+        reader.seek(200 * KiB)  # beyond what the first read took (READ_AHEAD)
         with pytest.raises(ObjectReadError) as caught:
             reader.read(10)
     assert not isinstance(caught.value, FileNotFoundError)

@@ -11,7 +11,7 @@ from django.core.files.base import ContentFile
 from django.http import FileResponse
 
 from django_minio_backend import MinioBackend
-from django_minio_backend.s3.object_reader import open_object
+from django_minio_backend.s3.object_reader import READ_AHEAD, open_object
 from django_minio_backend.testing.s3server import S3Server
 from tests.helpers import RecordingPool, new_bucket_name, server_profile, unique_key
 
@@ -77,3 +77,48 @@ def test_file_response_of_a_large_object_is_one_get(settings: Any, s3_server: S3
         assert response["Content-Length"] == str(len(data))
         assert b"".join(response.streaming_content) == data  # type: ignore[arg-type]
     assert pool.methods() == ["GET"]
+
+
+def test_small_reads_read_ahead_and_reads_are_whole(s3_server: S3Server, bucket: str) -> None:
+    data = os.urandom(3 * MiB + 17)
+    pool, client, name = recorded(s3_server, bucket, data)
+    with open_object(client, bucket, name, profile="p", chunk=1 * MiB) as reader:
+        assert reader.read(10) == data[:10]
+        # The first small read took READ_AHEAD bytes: what follows inside them is no request.
+        reader.seek(READ_AHEAD - 100)
+        assert reader.read(100) == data[READ_AHEAD - 100 : READ_AHEAD]
+        assert reader.peek(5)[:5] == data[READ_AHEAD : READ_AHEAD + 5]
+        assert reader.tell() == READ_AHEAD  # peek does not move
+        assert len(pool.requests) == 1
+        # A read larger than a chunk and across the window's end is whole, in one piece.
+        assert reader.read(2 * MiB + 3) == data[READ_AHEAD : READ_AHEAD + 2 * MiB + 3]
+        assert reader.read1(10**9) == data[READ_AHEAD + 2 * MiB + 3 :][: 1 * MiB]
+        assert reader.read() == data[READ_AHEAD + 3 * MiB + 3 :]
+        assert reader.read(1) == b""
+        assert reader.peek() == b""
+    assert len(pool.requests) == 1
+
+
+def test_lines_of_a_large_text_file_cost_one_get(settings: Any, s3_server: S3Server) -> None:
+    lines = [f"line {index} " + "x" * (index % 300) + "\n" for index in range(20_000)]
+    text = "".join(lines)
+    assert len(text) > 2 * MiB  # larger than what open() reads at once
+    bucket, pool = new_bucket_name(), RecordingPool()
+    settings.MINIO_PROFILES = {
+        "default": server_profile(
+            s3_server,
+            private_buckets=[bucket],
+            default_bucket=bucket,
+            bucket_check_on_save=True,
+            http_client=pool,
+        )
+    }
+    storage = MinioBackend()
+    name = storage.save(unique_key("text/") + ".txt", ContentFile(text.encode()))
+    pool.requests.clear()
+    with storage.open(name, "r") as handle:
+        assert list(handle) == lines
+    with storage.open(name, "rb") as handle:
+        assert handle.readline() == lines[0].encode()
+        assert handle.readline() == lines[1].encode()
+    assert pool.methods() == ["GET", "GET"]
