@@ -13,7 +13,7 @@ from minio import Minio
 from minio.deleteobjects import DeleteObject
 
 from benchmarks.contenders.common import MIB, SMALL_SIZE, payload, small_name
-from benchmarks.plan import BIG_READ_NAME, Paths, Sizes, listdir_path
+from benchmarks.plan import BIG_READ_NAME, XLSX_NAME, Paths, Sizes, listdir_path
 
 PRIVATE_BUCKET = "bench-private"
 PUBLIC_BUCKET = "bench-public"
@@ -59,6 +59,24 @@ def make_objects(client: Minio, sizes: Sizes, paths: Paths) -> None:
         file_path=paths.big_source,
         part_size=PART_SIZE,
     )
+    book = workbook(sizes.xlsx_rows)
+    client.put_object(
+        bucket_name=PRIVATE_BUCKET, object_name=XLSX_NAME, data=io.BytesIO(book), length=len(book)
+    )
+
+
+def workbook(rows: int) -> bytes:
+    """An xlsx of two sheets of ``rows`` rows each (numbers and text), made with openpyxl."""
+    import openpyxl
+
+    book = openpyxl.Workbook(write_only=True)
+    for title in ("first", "second"):
+        sheet = book.create_sheet(title)
+        for row in range(rows):
+            sheet.append([row, row * 1.5, f"text {row} {row * 7919 % 100_003:06d}", title])
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
 
 
 def remove_prefix(client: Minio, bucket: str, prefix: str = "") -> int:

@@ -45,6 +45,9 @@ def _django_pin() -> str:
     return f"Django=={django.get_version()}"
 
 
+OPENPYXL = "openpyxl==3.1.*"  # xlsx_read loads a workbook through every storage
+
+
 def contenders() -> tuple[Contender, ...]:
     django = _django_pin()
     # collectfasta (the maintained fork of collectfast, whose last release is from 2020) runs
@@ -55,6 +58,7 @@ def contenders() -> tuple[Contender, ...]:
             "django-storages[s3]==1.14.*",
             "boto3>=1.35,<2",
             "collectfasta==3.*",
+            OPENPYXL,
             django,
         ),
         "project",
@@ -74,13 +78,15 @@ def contenders() -> tuple[Contender, ...]:
             "minio_storage",
             "django-minio-storage",
             "django_minio_storage.py",
-            VenvSpec("django-minio-storage", ("django-minio-storage==0.6.*", django), "project"),
+            VenvSpec(
+                "django-minio-storage", ("django-minio-storage==0.6.*", OPENPYXL, django), "project"
+            ),
         ),
         Contender(
             "upstream",
             "upstream 4.5",
             "upstream_backend.py",
-            VenvSpec("upstream-4.5", ("django-minio-backend==4.5.*", django), "3.12"),
+            VenvSpec("upstream-4.5", ("django-minio-backend==4.5.*", OPENPYXL, django), "3.12"),
         ),
     )
 

@@ -19,6 +19,7 @@ class Sizes:
     scaling_sizes_mib: tuple[int, ...]
     scaling_threads: tuple[int, ...]
     static_files: int
+    xlsx_rows: int  # rows per sheet of the xlsx_read workbook (two sheets)
 
 
 FULL = Sizes(
@@ -29,6 +30,7 @@ FULL = Sizes(
     scaling_sizes_mib=(1, 16, 64, 128, 256),
     scaling_threads=(1, 2, 4, 8),
     static_files=500,
+    xlsx_rows=40_000,
 )
 SMOKE = Sizes(
     small_count=5,
@@ -38,6 +40,7 @@ SMOKE = Sizes(
     scaling_sizes_mib=(1,),
     scaling_threads=(1, 2),
     static_files=5,
+    xlsx_rows=100,
 )
 
 
@@ -71,6 +74,7 @@ WORKLOADS: tuple[Workload, ...] = (
     Workload("listdir_20k", "listdir"),
     Workload("save_256m", "save_big", big=True, fresh_process=True),
     Workload("open_read_256m", "open_read_big", fresh_process=True),  # cheap: every round
+    Workload("xlsx_read", "xlsx_read"),
     Workload("collectstatic_500", "collectstatic"),
     Workload("scaling_threads", "scaling_threads"),
     Workload("scaling_size", "scaling_size", big=True),
@@ -143,6 +147,8 @@ def params(workload: Workload, sizes: Sizes, paths: Paths, prefix: str) -> dict[
         return {"name": BIG_READ_NAME, "size": sizes.big, "row": name}
     if name == "collectstatic_500":
         return {"count": sizes.static_files, "row": name}
+    if name == "xlsx_read":
+        return {"name": XLSX_NAME, "rows": sizes.xlsx_rows}
     if name == "scaling_threads":
         return {
             "prefix": prefix,
@@ -159,6 +165,7 @@ def params(workload: Workload, sizes: Sizes, paths: Paths, prefix: str) -> dict[
 
 
 BIG_READ_NAME = "big/read.bin"
+XLSX_NAME = "books/workbook.xlsx"
 
 
 def listdir_path(name: str) -> str:

@@ -55,6 +55,12 @@ class Measurements:
         growths = [s["rss_growth_kib"] for s in samples if "rss_growth_kib" in s]
         return max(growths) / KIB_PER_MIB if growths else None
 
+    def requests(self, row: str, contender: str) -> int | None:
+        """The most HTTP requests one operation of the row sent, over the rounds."""
+        samples = self.samples.get((row, contender)) or []
+        counts = [s["requests"] for s in samples if "requests" in s]
+        return max(counts) if counts else None
+
     def spread(self, row: str, contender: str) -> float | None:
         """Half the range of the per-operation times over the rounds, relative to the median."""
         samples = self.samples.get((row, contender)) or []
@@ -139,6 +145,9 @@ def cell(m: Measurements, row: str, contender: str) -> str:
     growth = m.rss_growth_mib(row, contender)
     if growth is not None:
         parts.append(f"RSS +{growth:.0f} MiB")
+    requests = m.requests(row, contender)
+    if requests is not None:
+        parts.append(f"{requests} requests")
     return " · ".join(parts)
 
 
@@ -216,6 +225,14 @@ def targets(m: Measurements, contenders: Sequence[Contender]) -> list[str]:
         if cpu_limit is not None and cpu is not None:
             text = f"{row}: CPU <= {cpu_limit:.2f}x raw SDK's (got {cpu:.3f}x)"
             lines.append(_check(cpu <= cpu_limit, text))
+    ours_requests = m.requests("xlsx_read", "ours")
+    storages_requests = m.requests("xlsx_read", "storages")
+    if ours_requests is not None and storages_requests is not None:
+        text = (
+            f"xlsx_read: no more requests than django-storages "
+            f"(got {ours_requests}, django-storages {storages_requests})"
+        )
+        lines.append(_check(ours_requests <= storages_requests, text))
     threads = m.ratio("scaling_save_4k_t8", "ours")
     if threads is not None:
         text = f"scaling_save_4k_t8: >= raw SDK's throughput (got {threads:.3f}x its time)"

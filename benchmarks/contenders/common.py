@@ -157,6 +157,47 @@ def run_threads(threads: int, count: int, work: Callable[[int], object]) -> Elap
         return timed(lambda: list(pool.map(work, range(count))))[0]
 
 
+class RequestCounter:
+    """Counts the HTTP requests this process sends: every S3 client here (minio, boto3) sends
+    through urllib3's ``HTTPConnectionPool.urlopen``, retries included."""
+
+    def __init__(self) -> None:
+        import urllib3.connectionpool
+
+        self.count = 0
+        pool_class = urllib3.connectionpool.HTTPConnectionPool
+        original = pool_class.urlopen
+        counter = self
+
+        def counting(pool: Any, *args: Any, **kwargs: Any) -> Any:
+            counter.count += 1
+            return original(pool, *args, **kwargs)
+
+        pool_class.urlopen = counting  # type: ignore[method-assign]
+
+
+_REQUESTS: RequestCounter | None = None
+
+
+def requests_sent() -> int:
+    """How many HTTP requests this process has sent since the first call."""
+    global _REQUESTS
+    if _REQUESTS is None:
+        _REQUESTS = RequestCounter()
+    return _REQUESTS.count
+
+
+def read_workbook(stream: Any) -> int:
+    """Load an xlsx with openpyxl (read-only, as for an import) and count its cells."""
+    import openpyxl
+
+    book = openpyxl.load_workbook(stream, read_only=True)
+    try:
+        return sum(len(row) for sheet in book for row in sheet.iter_rows(values_only=True))
+    finally:
+        book.close()
+
+
 def read_stream(stream: Any, chunk: int = MIB) -> int:
     """Read a file-like object to the end in ``chunk``-sized reads; return the byte count."""
     total = 0

@@ -23,6 +23,8 @@ from common import (
     missing_name,
     payload,
     read_stream,
+    read_workbook,
+    requests_sent,
     result,
     run_threads,
     small_name,
@@ -211,6 +213,19 @@ class DjangoContender:
         seconds, total, growth, peak = memory_probe(read)
         check(total == p["size"], f"read {total} bytes, not {p['size']}")
         return [result(p["row"], seconds, p["size"] // MIB, rss_growth_kib=growth, rss_kib=peak)]
+
+    def bench_xlsx_read(self, p: dict[str, Any]) -> list[dict[str, Any]]:
+        """``storage.open()`` of the workbook, loaded by openpyxl (which seeks around a zip)."""
+
+        def load() -> int:
+            with self.private.open(p["name"], "rb") as handle:
+                return read_workbook(handle)
+
+        before = requests_sent()
+        seconds, cells = timed(load)
+        requests = requests_sent() - before
+        check(cells == p["rows"] * 2 * 4, f"read {cells} cells")
+        return [result("xlsx_read", seconds, 1, requests=requests)]
 
     # ------------------------------------------------------------------ collectstatic
 

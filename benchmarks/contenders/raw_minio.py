@@ -26,6 +26,8 @@ from common import (
     missing_name,
     payload,
     read_stream,
+    read_workbook,
+    requests_sent,
     result,
     run_threads,
     serve,
@@ -213,6 +215,24 @@ class RawMinio:
         seconds, total, growth, peak = memory_probe(read)
         check(total == p["size"], f"read {total} bytes, not {p['size']}")
         return [result(p["row"], seconds, p["size"] // MIB, rss_growth_kib=growth, rss_kib=peak)]
+
+    def bench_xlsx_read(self, p: dict[str, Any]) -> list[dict[str, Any]]:
+        """One GET of the whole workbook into memory, then openpyxl: the fewest requests."""
+        import io
+
+        def load() -> int:
+            response = self.client.get_object(bucket_name=self.private, object_name=p["name"])
+            try:
+                return read_workbook(io.BytesIO(response.read()))
+            finally:
+                response.close()
+                response.release_conn()
+
+        before = requests_sent()
+        seconds, cells = timed(load)
+        requests = requests_sent() - before
+        check(cells == p["rows"] * 2 * 4, f"read {cells} cells")
+        return [result("xlsx_read", seconds, 1, requests=requests)]
 
     # ------------------------------------------------------------------ collectstatic
 

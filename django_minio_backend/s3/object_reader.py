@@ -7,17 +7,25 @@ so content of a replaced object is never mixed with the old one.
 
 Seeking costs nothing by itself: the open response is kept until a read needs another position,
 and the last ``window`` bytes read (1 MiB by default) are kept, so rereading them (a format's
-header, a size probe that seeks to the end and back) sends no request.
+header, a size probe that seeks to the end and back) sends no request. Small reads read ahead
+64 KiB into that window, so no second buffer is needed on top.
+
+A read that jumps away from the open response is where random access starts (a zip or xlsx reads
+its directory at the end, then each member): an object up to ``spool_limit`` (64 MiB) is then
+fetched whole, once, into a spool (1 MiB in memory, the rest in a temporary file) and every later
+read comes from there: two requests in all, as few as a storage that downloads every file at
+open. A larger object gets a ranged GET per jump instead.
 """
 
 from __future__ import annotations
 
 import functools
 import io
+import tempfile
 from collections.abc import Mapping
 from datetime import datetime
 from email.utils import parsedate_to_datetime
-from typing import TYPE_CHECKING, Final
+from typing import IO, TYPE_CHECKING, Final
 
 from minio import Minio
 from minio.error import MinioException, S3Error
@@ -44,6 +52,11 @@ DEFAULT_CHUNK: Final = 1024 * 1024
 """The most bytes one ``readinto`` takes from the connection at once."""
 DEFAULT_WINDOW: Final = 1024 * 1024
 """How many of the bytes read last are kept for reading them again without a request."""
+DEFAULT_SPOOL_LIMIT: Final = 64 * 1024 * 1024
+"""Objects up to this size are fetched whole into a local spool at the first read that jumps
+away from the open response (a zip's directory at the end, then its members)."""
+SPOOL_MEMORY: Final = 1024 * 1024
+"""The most of a spool kept in memory; the rest goes to a temporary file."""
 READ_AHEAD: Final = 64 * 1024
 """A read smaller than this takes this many bytes from the connection; the rest stays in the
 window for the next reads (a buffered file's behaviour, without a second buffer)."""
@@ -135,6 +148,7 @@ class ObjectReader(io.RawIOBase):
         chunk: int = DEFAULT_CHUNK,
         window: int = DEFAULT_WINDOW,
         headers: Mapping[str, str] | None = None,
+        spool_limit: int = DEFAULT_SPOOL_LIMIT,
     ) -> None:
         super().__init__()
         if chunk < 1:
@@ -153,6 +167,8 @@ class ObjectReader(io.RawIOBase):
         # (if any) continues right after them.
         self._window: bytes | bytearray = bytearray()
         self._window_start = 0
+        self._spool_limit = spool_limit
+        self._spool: IO[bytes] | None = None
         headers = response.headers
         length = headers.get("Content-Length")
         if length is None or not length.isdigit():
@@ -282,6 +298,9 @@ class ObjectReader(io.RawIOBase):
         if not self.closed:
             self._drop_response()
             self._window = bytearray()
+            if self._spool is not None:
+                self._spool.close()
+                self._spool = None
         super().close()
 
     def __repr__(self) -> str:
@@ -328,11 +347,19 @@ class ObjectReader(io.RawIOBase):
         if response is not None and self._position != window_end:
             self._drop_response()  # the open response is elsewhere in the object
             response = None
-        if response is None:
-            response = self._response = self._open_range()
-            self._window = bytearray()
-            self._window_start = self._position
         wanted = min(wanted, self.size - self._position)
+        if response is None:
+            if self._position != window_end:
+                self._window = bytearray()
+                self._window_start = self._position
+            if self._spool is None and self.size <= self._spool_limit:
+                self._spool = self._download()
+            if self._spool is not None:
+                self._spool.seek(self._position)
+                data = self._spool.read(wanted)
+                self._keep(data)
+                return data
+            response = self._response = self._get(f"bytes={self._position}-")
         try:
             # Raw bytes as stored: a Content-Encoding (gzip...) is the object's, not transport.
             data = response.read(wanted, decode_content=False)
@@ -375,8 +402,11 @@ class ObjectReader(io.RawIOBase):
             del window[:excess]
             self._window_start += excess
 
-    def _open_range(self) -> BaseHTTPResponse:
-        headers = {**self._headers, "Range": f"bytes={self._position}-"}
+    def _get(self, byte_range: str | None) -> BaseHTTPResponse:
+        """GET the object as opened (``If-Match`` its ETag), ``byte_range`` of it or all of it."""
+        headers = dict(self._headers)
+        if byte_range is not None:
+            headers["Range"] = byte_range
         if self._etag_header:
             headers["If-Match"] = self._etag_header
         try:
@@ -391,16 +421,52 @@ class ObjectReader(io.RawIOBase):
         except (MinioException, *NETWORK_ERRORS) as exc:
             self._conceal(exc)
             raise self._reopen_error(exc) from exc
-        expected = f"bytes {self._position}-{self.size - 1}/{self.size}"
-        if response.status != 206 or response.headers.get("Content-Range") != expected:
+        if byte_range is None:
+            matches = response.status == 200 and response.headers.get("Content-Length") == str(
+                self.size
+            )
+        else:
+            expected = f"bytes {self._position}-{self.size - 1}/{self.size}"
+            matches = response.status == 206 and response.headers.get("Content-Range") == expected
+        if not matches:
             _release(response, finished=False)
             raise ObjectChangedError(self.bucket, self.key, self.profile)
         return response
+
+    def _download(self) -> IO[bytes]:
+        """The whole object (as opened) in a spool: memory up to ``SPOOL_MEMORY``, then disk."""
+        response = self._get(None)
+        # Open as long as the reader is: close() closes it.
+        spool = tempfile.SpooledTemporaryFile(max_size=SPOOL_MEMORY, prefix="minio-object-")  # noqa: SIM115
+        copied = 0
+        try:
+            while copied < self.size:
+                try:
+                    data = response.read(min(self._chunk, self.size - copied), decode_content=False)
+                except ProtocolError as exc:
+                    self._conceal(exc)
+                    raise self._spool_truncated(copied) from exc
+                except NETWORK_ERRORS as exc:
+                    self._conceal(exc)
+                    raise self._reopen_error(exc) from exc
+                if not data:
+                    raise self._spool_truncated(copied)
+                spool.write(data)
+                copied += len(data)
+        except BaseException:
+            _release(response, finished=False)
+            spool.close()
+            raise
+        _release(response, finished=True)
+        return spool
 
     def _conceal(self, exc: BaseException) -> None:
         # The request's frames hold its headers: with an SSE-C key among them, drop them.
         if self._headers:
             drop_frames(exc)
+
+    def _spool_truncated(self, copied: int) -> TruncatedObjectError:
+        return TruncatedObjectError(self.bucket, self.key, copied, self.size, self.profile)
 
     def _truncated(self) -> TruncatedObjectError:
         return TruncatedObjectError(self.bucket, self.key, self._position, self.size, self.profile)
@@ -430,10 +496,12 @@ def open_object(
     chunk: int = DEFAULT_CHUNK,
     window: int = DEFAULT_WINDOW,
     headers: Mapping[str, str] | None = None,
+    spool_limit: int = DEFAULT_SPOOL_LIMIT,
 ) -> ObjectReader:
     """Open ``bucket/key`` of profile ``profile`` (its name, for messages) with one GET.
 
-    ``headers`` go on that GET and on every ranged GET after a seek (the SSE-C key).
+    ``headers`` go on that GET and on every later one (the SSE-C key); ``spool_limit``: see the
+    module.
 
     A missing object or bucket raises ``errors.missing_object``'s ``FileNotFoundError``; any other
     failure (credentials, network, server) propagates as raised by the SDK or urllib3, for the
@@ -455,4 +523,5 @@ def open_object(
         chunk=chunk,
         window=window,
         headers=headers,
+        spool_limit=spool_limit,
     )

@@ -21,6 +21,7 @@ from minio.error import S3Error
 from django_minio_backend.errors import MinioBackendError, missing_object
 from django_minio_backend.s3 import sdk_requests
 from django_minio_backend.s3.object_reader import (
+    DEFAULT_SPOOL_LIMIT,
     ObjectChangedError,
     ObjectReader,
     ObjectReadError,
@@ -126,7 +127,7 @@ def test_open_and_full_read_is_one_request(s3_server: S3Server, bucket: str) -> 
 
 def test_read_after_seek_sends_a_ranged_conditional_get(s3_server: S3Server, bucket: str) -> None:
     pool, s3_client, name = recorded_object(s3_server, bucket, b"abcdefghij")
-    with open_object(s3_client, bucket, name, profile=PROFILE) as reader:
+    with open_object(s3_client, bucket, name, profile=PROFILE, spool_limit=0) as reader:
         reader.seek(4)
         assert reader.read(3) == b"efg"
     assert len(pool.requests) == 2
@@ -223,10 +224,11 @@ def test_unreachable_server_is_not_missing(s3_server: S3Server) -> None:
     assert not isinstance(caught.value, FileNotFoundError)
 
 
-def test_replaced_object_is_not_mixed(s3_client: Minio, bucket: str) -> None:
+@pytest.mark.parametrize("spool_limit", [0, DEFAULT_SPOOL_LIMIT], ids=["ranged", "spooled"])
+def test_replaced_object_is_not_mixed(s3_client: Minio, bucket: str, spool_limit: int) -> None:
     size = 300 * KiB
     name = put(s3_client, bucket, b"A" * size)
-    with open_object(s3_client, bucket, name, profile=PROFILE) as reader:
+    with open_object(s3_client, bucket, name, profile=PROFILE, spool_limit=spool_limit) as reader:
         assert reader.read(10) == b"A" * 10
         s3_client.put_object(
             bucket_name=bucket, object_name=name, data=io.BytesIO(b"B" * size), length=size
@@ -237,9 +239,10 @@ def test_replaced_object_is_not_mixed(s3_client: Minio, bucket: str) -> None:
     assert repr(name) in str(caught.value)
 
 
-def test_deleted_object_while_reading(s3_client: Minio, bucket: str) -> None:
+@pytest.mark.parametrize("spool_limit", [0, DEFAULT_SPOOL_LIMIT], ids=["ranged", "spooled"])
+def test_deleted_object_while_reading(s3_client: Minio, bucket: str, spool_limit: int) -> None:
     name = put(s3_client, bucket, b"A" * 1000)
-    with open_object(s3_client, bucket, name, profile=PROFILE) as reader:
+    with open_object(s3_client, bucket, name, profile=PROFILE, spool_limit=spool_limit) as reader:
         s3_client.remove_object(bucket_name=bucket, object_name=name)
         reader.seek(10)
         with pytest.raises(FileNotFoundError) as caught:
