@@ -168,46 +168,49 @@ class FastMinio(Minio):
         region = self._base_url.region
         self._request_signer = RequestSigner(region) if region and CLASSIC_URL_OPEN else None
 
-    def _url_open(
-        self,
-        method: str,
-        region: str,
-        bucket_name: str | None = None,
-        object_name: str | None = None,
-        body: bytes | None = None,
-        headers: dict[str, Any] | None = None,
-        query_params: dict[str, Any] | None = None,
-        preload_content: bool = True,
-        no_body_trace: bool = False,
-    ) -> BaseHTTPResponse:
-        signer = self._request_signer
-        credentials = self._provider.retrieve() if self._provider else None
-        if signer is None or credentials is None or self._trace_stream is not None:
-            return super()._url_open(
-                method,
-                region,
+    # Only the classic signature is replaced: with 7.2.19 the class is the SDK's client as is.
+    if CLASSIC_URL_OPEN:
+
+        def _url_open(
+            self,
+            method: str,
+            region: str,
+            bucket_name: str | None = None,
+            object_name: str | None = None,
+            body: bytes | None = None,
+            headers: dict[str, Any] | None = None,
+            query_params: dict[str, Any] | None = None,
+            preload_content: bool = True,
+            no_body_trace: bool = False,
+        ) -> BaseHTTPResponse:
+            signer = self._request_signer
+            credentials = self._provider.retrieve() if self._provider else None
+            if signer is None or credentials is None or self._trace_stream is not None:
+                return super()._url_open(
+                    method=method,
+                    region=region,
+                    bucket_name=bucket_name,
+                    object_name=object_name,
+                    body=body,
+                    headers=headers,
+                    query_params=query_params,
+                    preload_content=preload_content,
+                    no_body_trace=no_body_trace,
+                )
+            url = self._base_url.build(
+                method=method,
+                region=region,
                 bucket_name=bucket_name,
                 object_name=object_name,
-                body=body,
-                headers=headers,
                 query_params=query_params,
-                preload_content=preload_content,
-                no_body_trace=no_body_trace,
             )
-        url = self._base_url.build(
-            method=method,
-            region=region,
-            bucket_name=bucket_name,
-            object_name=object_name,
-            query_params=query_params,
-        )
-        sent = self._request_headers(signer, method, url, headers, body, credentials)
-        response = self._http.urlopen(
-            method, urlunsplit(url), body=body, headers=sent, preload_content=preload_content
-        )
-        if response.status in _SUCCESS:
-            return response
-        raise _error(method, url, bucket_name, object_name, response, preload_content)
+            sent = self._request_headers(signer, method, url, headers, body, credentials)
+            response = self._http.urlopen(
+                method, urlunsplit(url), body=body, headers=sent, preload_content=preload_content
+            )
+            if response.status in _SUCCESS:
+                return response
+            raise _error(method, url, bucket_name, object_name, response, preload_content)
 
     def _request_headers(
         self,

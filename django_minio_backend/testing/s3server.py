@@ -64,8 +64,10 @@ _BASE_FLAGS: tuple[str, ...] = (
 )
 
 _PORT_NAMES: tuple[str, ...] = ("s3", "master", "volume", "filer", "admin")
-_PORT_LOW = 20000
+_PORT_LOW = 10000
 _PORT_HIGH = 65535 - GRPC_PORT_OFFSET  # keep port + 10000 a valid port
+_EPHEMERAL_RANGE_FILE = Path("/proc/sys/net/ipv4/ip_local_port_range")
+_LINUX_EPHEMERAL_RANGE = (32768, 60999)
 
 # Ports handed out in this process (HTTP and gRPC), so that servers created close together
 # never pick the same port before either has bound it.
@@ -105,15 +107,40 @@ def _port_is_free(port: int) -> bool:
     return True
 
 
+def _ephemeral_port_range() -> tuple[int, int]:
+    """The range the kernel hands out to outgoing connections (Linux default if unknown)."""
+    try:
+        low, high = (int(part) for part in _EPHEMERAL_RANGE_FILE.read_text().split())
+    except (OSError, ValueError):
+        return _LINUX_EPHEMERAL_RANGE
+    return low, high
+
+
+def _candidate_ports() -> list[int]:
+    """HTTP ports whose port and port + 10000 both lie outside the ephemeral range.
+
+    A port free when chosen but inside that range can be taken by any outgoing connection
+    (this process's own test clients included) before the server binds it.
+    """
+    low, high = _ephemeral_port_range()
+    candidates = [
+        port
+        for port in range(_PORT_LOW, _PORT_HIGH + 1)
+        if not any(low <= p <= high for p in (port, port + GRPC_PORT_OFFSET))
+    ]
+    return candidates or list(range(_PORT_LOW, _PORT_HIGH + 1))
+
+
 def _pick_ports(count: int) -> list[int]:
     """Pick ``count`` ports such that every port and port + 10000 is free and unreserved."""
     rng = random.SystemRandom()
+    candidates = _candidate_ports()
     chosen: list[int] = []
     with _reserved_lock:
         for _ in range(2000):
             if len(chosen) == count:
                 break
-            port = rng.randint(_PORT_LOW, _PORT_HIGH)
+            port = rng.choice(candidates)
             pair = (port, port + GRPC_PORT_OFFSET)
             if any(p in _reserved_ports for p in pair):
                 continue

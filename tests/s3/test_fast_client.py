@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 
 import pytest
 import urllib3
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from minio import Minio
 from minio.commonconfig import Tags
@@ -25,7 +25,7 @@ from minio.credentials.credentials import Credentials
 from minio.credentials.providers import StaticProvider
 from minio.deleteobjects import DeleteObject
 from minio.error import InvalidResponseError, S3Error, ServerError
-from minio.signer import sign_v4_s3
+from minio.signer import _get_canonical_headers, sign_v4_s3
 
 from django_minio_backend.s3 import fast_client, sdk_requests
 from django_minio_backend.s3.fast_client import CLASSIC_URL_OPEN, FastMinio, RequestSigner
@@ -64,12 +64,21 @@ def fast(s3_server: LocalS3Server) -> FastMinio:
     return fast_twin(s3_server)
 
 
+def metadata_argument(metadata: dict[str, str]) -> dict[str, Any]:
+    """put_object's user metadata keyword (minio 7.2.19 renamed it and wants a header dict)."""
+    if "user_metadata" in inspect.signature(Minio.put_object).parameters:
+        return {"user_metadata": urllib3.HTTPHeaderDict(metadata)}
+    return {"metadata": metadata}
+
+
 def outcome(call: Callable[[], Any]) -> tuple[Any, ...]:
     """What a call returned, or the type and S3 details of what it raised."""
     try:
         return ("returned", call())
     except S3Error as error:
-        return ("S3Error", error.code, error.message, error.response.status, error.bucket_name)
+        # minio 7.2.8 keeps the bucket in _bucket_name only; later releases expose bucket_name.
+        bucket = getattr(error, "bucket_name", getattr(error, "_bucket_name", None))
+        return ("S3Error", error.code, error.message, error.response.status, bucket)
     except (InvalidResponseError, ServerError) as error:
         return (type(error).__name__, str(error))
     except ObjectExistsError as error:
@@ -89,8 +98,14 @@ def test_url_open_is_the_one_replaced_or_the_719_one() -> None:
     # FastMinio replaces _url_open only where its parameters are the classic ones; minio 7.2.19
     # made them keyword-only (and changed their types), and there the SDK's own code runs.
     assert (version("minio") != "7.2.19") == CLASSIC_URL_OPEN
-    parameters = list(inspect.signature(Minio._url_open).parameters)
-    assert parameters[:3] == (["self", "method", "region"] if CLASSIC_URL_OPEN else ["self"])
+    method = inspect.signature(Minio._url_open).parameters["method"]
+    expected_kind = (
+        inspect.Parameter.POSITIONAL_OR_KEYWORD
+        if CLASSIC_URL_OPEN
+        else inspect.Parameter.KEYWORD_ONLY
+    )
+    assert method.kind == expected_kind
+    assert ("_url_open" in vars(FastMinio)) == CLASSIC_URL_OPEN
 
 
 def test_the_fast_path_is_used_only_with_a_fixed_region(s3_server: LocalS3Server) -> None:
@@ -113,7 +128,8 @@ def test_objects_written_and_read_under_awkward_keys(
                 object_name=key,
                 data=io.BytesIO(data),
                 length=len(data),
-                metadata={"note": "hello  world"},  # two spaces: canonical headers collapse them
+                # Two spaces: canonical headers collapse them.
+                **metadata_argument({"note": "hello  world"}),
             )
             response = reader.get_object(bucket_name=bucket, object_name=key)
             try:
@@ -314,6 +330,12 @@ def sdk_authorization(
 
 header_text = st.text(st.characters(min_codepoint=32, max_codepoint=126), min_size=1, max_size=30)
 
+# minio 7.2.8 signs a header value with its surrounding spaces, which HTTP drops in transit (so
+# the server's signature differs); later releases trim them, as SigV4 says and FastMinio does.
+SDK_TRIMS_HEADER_VALUES = (
+    _get_canonical_headers(urllib3.HTTPHeaderDict({"x-amz-meta-a": " v "}))[0] == "x-amz-meta-a:v"
+)
+
 
 @pytest.mark.skipif(not CLASSIC_URL_OPEN, reason="minio 7.2.19 signs with its own code")
 @settings(max_examples=150, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -339,6 +361,8 @@ def test_headers_are_signed_as_the_sdk_signs_them(
     token: str | None,
     secure: bool,
 ) -> None:
+    if not SDK_TRIMS_HEADER_VALUES:
+        assume(all(value == value.strip() for value in extra.values()))
     credentials = Credentials("access/key", "secret-key", token)
     client = FastMinio(
         endpoint="files.example.com:9000",

@@ -12,7 +12,7 @@ import urllib3
 from minio.error import S3Error
 
 from django_minio_backend.testing import LocalS3Server, S3ServerError
-from django_minio_backend.testing.s3server import find_weed
+from django_minio_backend.testing.s3server import GRPC_PORT_OFFSET, _ephemeral_port_range, find_weed
 from tests.helpers import new_bucket_name
 
 
@@ -131,3 +131,14 @@ def test_a_port_taken_at_bind_time_is_chosen_again(tmp_path: Path) -> None:
         assert server.client().list_buckets() == []
     finally:
         server.stop()
+
+
+def test_ports_stay_outside_the_range_outgoing_connections_draw_from() -> None:
+    low, high = _ephemeral_port_range()
+    server = LocalS3Server()
+    try:
+        for port in server.ports.values():
+            for bound in (port, port + GRPC_PORT_OFFSET):
+                assert not low <= bound <= high, (bound, low, high)
+    finally:
+        server.cleanup()
