@@ -31,7 +31,7 @@ from django_minio_backend.testing.s3server import REGION
 RESULTS_PATH = Path(__file__).resolve().parent / "RESULTS.md"
 CHARTS_FOLDER = "charts"  # next to the report
 DEFAULT_ROUNDS = 7
-BIG_ROUNDS = 3  # save_256m, open_read_256m, scaling_size: at most this many rounds
+BIG_ROUNDS = 5  # save_256m, open_read_256m, scaling_size: at most this many rounds
 # Larger volumes than the tests use (64 MB): a 256 MiB object otherwise makes SeaweedFS grow
 # several volumes per save, which made large saves 2x slower and far less repeatable.
 SERVER_ARGS = ("-master.volumeSizeLimitMB=1024",)
